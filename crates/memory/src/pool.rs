@@ -1,0 +1,300 @@
+//! The pool: fixed-size slots in chunks, handed out and taken back in O(1) through a free list.
+//!
+//! Design note: slots are addressed by [`Slot`] handles (pool id, index, generation) rather than
+//! bare pointers, so that a double free or a handle from another pool is detected in O(1) with no
+//! search: the index finds the slot (`index / chunk_slots` is its chunk, since every chunk has the
+//! same number of slots), and the slot's generation says whether the handle is current. A slot's
+//! generation is odd while it is live and even while it is free; every allocate and every
+//! deallocate bumps it, so a stale handle is always older than its slot.
+//!
+//! The free list is a stack of slot indices kept beside the slots (not inside them, as Zig's
+//! `MemoryPool` does), reserved to the pool's capacity, so that `deallocate` never allocates and
+//! a value written into a freed slot can never corrupt the list. Growth adds a chunk and never
+//! moves a live slot.
+
+use core::marker::PhantomData;
+use core::mem::{align_of, size_of, MaybeUninit};
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use crate::{AlignedBlock, AllocError};
+
+/// The distance in bytes between consecutive slots of `size` bytes aligned to `alignment`:
+/// `size` rounded up to `alignment` (at least 1, so that every slot has its own address).
+///
+/// # Errors
+/// [`AllocError::InvalidAlignment`] if `alignment` is not a power of two;
+/// [`AllocError::SizeOverflow`] if the rounded size overflows.
+pub fn slot_stride(size: usize, alignment: usize) -> Result<usize, AllocError> {
+    if !alignment.is_power_of_two() {
+        return Err(AllocError::InvalidAlignment { alignment });
+    }
+    size.max(1)
+        .checked_next_multiple_of(alignment)
+        .filter(|&stride| stride <= isize::MAX as usize)
+        .ok_or(AllocError::SizeOverflow { size, alignment })
+}
+
+/// A handle to a live slot of a [`Pool`]: cheap to copy, checked on every use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Slot {
+    pool: u32,
+    index: u32,
+    generation: u64,
+}
+
+impl Slot {
+    /// The slot's index in its pool (0 is the first slot of the first chunk).
+    #[must_use]
+    pub const fn index(&self) -> usize {
+        self.index as usize
+    }
+}
+
+/// Tells pools apart, so a handle from another pool is foreign even if its index exists here.
+static NEXT_POOL_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A pool of slots for values of `T`, each aligned to at least `align_of::<T>()`.
+///
+/// ```
+/// use lightwatch_memory::Pool;
+/// let mut nodes: Pool<[f32; 16]> = Pool::new(1024)?;
+/// let a = nodes.allocate([0.0; 16])?;
+/// nodes.get_mut(a)?[3] = 1.0;
+/// assert_eq!(nodes.size(), 1);
+/// assert_eq!(nodes.deallocate(a)?[3], 1.0);
+/// assert!(nodes.deallocate(a).is_err()); // a double free is an error, not corruption
+/// # Ok::<(), lightwatch_memory::AllocError>(())
+/// ```
+pub struct Pool<T> {
+    id: u32,
+    chunks: Vec<AlignedBlock>,
+    chunk_slots: usize,
+    stride: usize,
+    alignment: usize,
+    /// One per slot: odd while live, even while free.
+    generations: Vec<u64>,
+    /// Indices of free slots; the next allocation pops from the end.
+    free: Vec<u32>,
+    _values: PhantomData<T>,
+}
+
+impl<T> Pool<T> {
+    /// The initial capacity the spec gives `Pool` when none is named.
+    pub const DEFAULT_CAPACITY: usize = 1024;
+
+    /// A pool with room for `initial_capacity` values (at least 1) in its first chunk; each
+    /// later chunk has as many slots. Slots are aligned to `align_of::<T>()`.
+    ///
+    /// # Errors
+    /// [`AllocError::SizeOverflow`] or [`AllocError::OutOfMemory`] if the chunk cannot be had.
+    pub fn new(initial_capacity: usize) -> Result<Self, AllocError> {
+        Self::with_alignment(initial_capacity, align_of::<T>())
+    }
+
+    /// As [`Pool::new`], with every slot aligned to `alignment` (raised to `align_of::<T>()`
+    /// if smaller): 32 for AVX2, 64 for AVX-512.
+    ///
+    /// # Errors
+    /// [`AllocError::InvalidAlignment`] if `alignment` is not a power of two; otherwise as
+    /// [`Pool::new`].
+    pub fn with_alignment(initial_capacity: usize, alignment: usize) -> Result<Self, AllocError> {
+        if !alignment.is_power_of_two() {
+            return Err(AllocError::InvalidAlignment { alignment });
+        }
+        let alignment = alignment.max(align_of::<T>());
+        let chunk_slots = initial_capacity.max(1);
+        let mut pool = Self {
+            id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+            chunks: Vec::new(),
+            chunk_slots,
+            stride: slot_stride(size_of::<T>(), alignment)?,
+            alignment,
+            generations: Vec::new(),
+            free: Vec::new(),
+            _values: PhantomData,
+        };
+        pool.grow()?;
+        Ok(pool)
+    }
+
+    /// Adds one chunk of `chunk_slots` free slots. On error nothing changes.
+    #[cold]
+    fn grow(&mut self) -> Result<(), AllocError> {
+        let first = self.capacity();
+        let capacity = first + self.chunk_slots;
+        let too_big = AllocError::SizeOverflow {
+            size: capacity.saturating_mul(self.stride),
+            alignment: self.alignment,
+        };
+        // Slot indices are u32 in handles and in the free list.
+        let last = u32::try_from(capacity - 1).map_err(|_| too_big)?;
+        let bytes = self.chunk_slots.checked_mul(self.stride).ok_or(too_big)?;
+        let oom = |_| AllocError::OutOfMemory {
+            size: bytes,
+            alignment: self.alignment,
+        };
+        self.chunks.try_reserve(1).map_err(oom)?;
+        self.generations.try_reserve(self.chunk_slots).map_err(oom)?;
+        self.free.try_reserve(self.chunk_slots).map_err(oom)?;
+        let chunk = AlignedBlock::zeroed(bytes, self.alignment)?;
+        // Nothing can fail past this point.
+        self.chunks.push(chunk);
+        self.generations.resize(capacity, 0);
+        // Pushed in reverse, so the lowest index is allocated first and addresses ascend.
+        self.free.extend((first as u32..=last).rev());
+        Ok(())
+    }
+
+    /// The address of slot `index`.
+    fn slot_ptr(&self, index: usize) -> NonNull<MaybeUninit<T>> {
+        debug_assert!(index < self.capacity(), "slot {index} beyond capacity {}", self.capacity());
+        let chunk = &self.chunks[index / self.chunk_slots];
+        // SAFETY: `index % chunk_slots < chunk_slots`, so the offset is inside the chunk.
+        unsafe {
+            chunk
+                .as_non_null()
+                .add((index % self.chunk_slots) * self.stride)
+                .cast()
+        }
+    }
+
+    /// Checks that `slot` is a live handle of this pool.
+    #[inline]
+    fn check(&self, slot: Slot) -> Result<usize, AllocError> {
+        let index = slot.index as usize;
+        match self.generations.get(index) {
+            Some(&current) if slot.pool == self.id && current == slot.generation => Ok(index),
+            Some(&current) if slot.pool == self.id && slot.generation < current => {
+                Err(AllocError::DoubleFree { slot: index })
+            }
+            _ => Err(AllocError::Foreign { at: index }),
+        }
+    }
+
+    /// Moves `value` into a free slot (growing by one chunk if none is free) and returns its handle.
+    ///
+    /// # Errors
+    /// [`AllocError::OutOfMemory`] (or [`AllocError::SizeOverflow`]) if the pool must grow and
+    /// cannot; `value` is dropped and the pool is unchanged.
+    #[inline]
+    pub fn allocate(&mut self, value: T) -> Result<Slot, AllocError> {
+        if self.free.is_empty() {
+            self.grow()?;
+        }
+        let index = self.free.pop().expect("grow added free slots") as usize;
+        let generation = &mut self.generations[index];
+        debug_assert!(*generation % 2 == 0, "free slot {index} has live generation {generation}");
+        *generation += 1;
+        let generation = *generation;
+        // SAFETY: the slot is free, so it holds no value; the pointer is aligned and in bounds.
+        unsafe { self.slot_ptr(index).as_ptr().write(MaybeUninit::new(value)) };
+        Ok(Slot {
+            pool: self.id,
+            index: index as u32,
+            generation,
+        })
+    }
+
+    /// Takes the value out of a live slot and frees the slot.
+    ///
+    /// # Errors
+    /// [`AllocError::DoubleFree`] if the slot was freed since `slot` was handed out;
+    /// [`AllocError::Foreign`] if `slot` is not from this pool. The pool is unchanged.
+    #[inline]
+    pub fn deallocate(&mut self, slot: Slot) -> Result<T, AllocError> {
+        let index = self.check(slot)?;
+        self.generations[index] += 1;
+        // Cannot allocate: `free` was reserved to the capacity when the chunk was added.
+        self.free.push(slot.index);
+        // SAFETY: the slot was live, so it holds an initialised value, which is moved out once:
+        // its generation is now even, so no handle can reach it again.
+        Ok(unsafe { self.slot_ptr(index).as_ptr().read().assume_init() })
+    }
+
+    /// The value in a live slot.
+    ///
+    /// # Errors
+    /// As [`Pool::deallocate`].
+    pub fn get(&self, slot: Slot) -> Result<&T, AllocError> {
+        let index = self.check(slot)?;
+        // SAFETY: the slot is live, so its value is initialised; `&self` keeps it in place.
+        Ok(unsafe { self.slot_ptr(index).as_ref().assume_init_ref() })
+    }
+
+    /// The value in a live slot, writable.
+    ///
+    /// # Errors
+    /// As [`Pool::deallocate`].
+    pub fn get_mut(&mut self, slot: Slot) -> Result<&mut T, AllocError> {
+        let index = self.check(slot)?;
+        // SAFETY: as in `get`, and `&mut self` makes the borrow unique.
+        Ok(unsafe { self.slot_ptr(index).as_mut().assume_init_mut() })
+    }
+
+    /// A pointer to a live slot's value (the raw API). It stays valid until the slot is freed,
+    /// the pool is cleared, or the pool is dropped: slots never move.
+    ///
+    /// # Errors
+    /// As [`Pool::deallocate`].
+    pub fn as_ptr(&self, slot: Slot) -> Result<NonNull<T>, AllocError> {
+        self.check(slot).map(|index| self.slot_ptr(index).cast())
+    }
+
+    /// Drops every live value and frees every slot; the capacity is kept, every handle goes stale.
+    pub fn clear(&mut self) {
+        self.free.clear();
+        for index in (0..self.capacity()).rev() {
+            let generation = &mut self.generations[index];
+            if *generation % 2 == 1 {
+                *generation += 1;
+                // SAFETY: the slot was live, so its value is initialised; it is dropped once.
+                unsafe { self.slot_ptr(index).as_mut().assume_init_drop() };
+            }
+            self.free.push(index as u32);
+        }
+    }
+
+    /// Live slots (the spec's `size`).
+    #[must_use]
+    pub fn size(&self) -> usize {
+        self.capacity() - self.free.len()
+    }
+
+    /// All slots, live and free.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.chunks.len() * self.chunk_slots
+    }
+
+    /// The alignment of every slot.
+    #[must_use]
+    pub const fn alignment(&self) -> usize {
+        self.alignment
+    }
+
+    /// The distance in bytes between consecutive slots.
+    #[must_use]
+    pub const fn stride(&self) -> usize {
+        self.stride
+    }
+}
+
+impl<T> Drop for Pool<T> {
+    fn drop(&mut self) {
+        if core::mem::needs_drop::<T>() {
+            self.clear();
+        }
+    }
+}
+
+impl<T> core::fmt::Debug for Pool<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pool")
+            .field("size", &self.size())
+            .field("capacity", &self.capacity())
+            .field("stride", &self.stride)
+            .field("alignment", &self.alignment)
+            .finish_non_exhaustive()
+    }
+}

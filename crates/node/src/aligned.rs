@@ -1,0 +1,61 @@
+//! Aligned buffers' native side: one block each, released on free.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{ToNapiValue, Unknown};
+use napi::{Env, JsValue};
+use napi_derive::napi;
+
+use crate::block::{self, Block};
+use crate::error::{self, to_usize};
+use crate::stats::Kind;
+
+/// An aligned buffer's block. Made by `createAligned`.
+#[napi]
+pub struct NativeAligned {
+    block: Arc<Block>,
+}
+
+#[napi]
+impl NativeAligned {
+    /// Whether the memory has been freed.
+    #[napi(getter)]
+    pub fn released(&self) -> bool {
+        self.block.is_released()
+    }
+
+    /// Detaches `current` and frees the memory now.
+    ///
+    /// # Errors
+    /// `ERR_DOUBLE_FREE` if already freed; `ERR_INVALID_STATE` if `current` is not its buffer.
+    #[napi(catch_unwind)]
+    pub fn free(&self, env: &Env, current: Unknown<'_>) -> napi::Result<()> {
+        if self.block.is_released() {
+            return Err(error::throw(
+                env,
+                error::Class::Error,
+                "ERR_DOUBLE_FREE",
+                "this aligned buffer has already been freed",
+            ));
+        }
+        self.block.release(env, current.raw())
+    }
+}
+
+/// Allocates `size` zeroed bytes whose first byte's address is a multiple of `alignment`:
+/// `{ handle, buffer, start, misalignment }`, the bytes being `buffer[start .. start + size]`.
+#[napi(
+    catch_unwind,
+    ts_return_type = "{ handle: NativeAligned; buffer: ArrayBuffer; start: number; misalignment: number }"
+)]
+pub fn create_aligned<'env>(env: &'env Env, size: f64, alignment: f64) -> napi::Result<Unknown<'env>> {
+    let size = to_usize(env, size, "size")?;
+    let alignment = to_usize(env, alignment, "alignment")?;
+    let (block, buffer) = Block::allocate(env, size, alignment, Kind::Aligned)?;
+    let handle = NativeAligned { block: Arc::clone(&block) };
+    // SAFETY: valid env; napi-rs wraps the struct in a new instance of its class.
+    let handle = unsafe { ToNapiValue::to_napi_value(env.raw(), handle) }?;
+    let parts = block::parts(env, handle, &block, buffer)?;
+    // SAFETY: `parts` is a live value of this call's scope.
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), parts) })
+}

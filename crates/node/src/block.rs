@@ -1,0 +1,432 @@
+//! A block: one region of memory that JavaScript sees through one `ArrayBuffer` at a time.
+//!
+//! Each `ArrayBuffer` over a block is an *epoch*: `renew` (arena reset, pool clear) detaches the
+//! current one and hands out a fresh one over the same memory, so views cut from the old epoch
+//! read `byteLength === 0` and can never reach memory that now belongs to someone else.
+//! `release` (dispose, free) detaches the current epoch and frees the memory at once.
+//!
+//! Lifetime: the handle object (`NativeArena`, `NativePool`, `NativeAligned`) and every epoch's
+//! finalizer each hold an `Arc<Block>`; the memory goes at `release`, or when the last of them is
+//! collected. Creating an `ArrayBuffer` costs ~1.5 us, so it happens per block and per epoch,
+//! never per allocation: the facade cuts views from the epoch in JavaScript.
+//!
+//! Backing: by default the memory comes from the core crate (`AlignedBlock`) and is exposed with
+//! `napi_create_external_arraybuffer`. Electron 21+ (V8's memory cage) refuses external buffers
+//! with `napi_no_external_buffers_allowed`; napi-rs's helpers would then silently copy, so this
+//! module calls `napi::sys` itself and switches to V8-owned memory (`napi_create_arraybuffer`,
+//! over-allocated by `alignment - 1`, the aligned start computed on the address read back).
+//! `LIGHTWATCH_MEMORY_BACKING=v8` forces that fallback, so both are tested everywhere.
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use lightwatch_memory::{AlignedBlock, AllocError};
+use napi::{sys, Env};
+
+use crate::error::{self, alloc_error, invalid_state, Class};
+use crate::stats::{self, Kind};
+
+/// Where blocks get their memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backing {
+    /// The core crate's aligned blocks, as external `ArrayBuffer`s.
+    Native,
+    /// `ArrayBuffer`s that V8 allocates (Electron's memory cage, or forced).
+    V8,
+}
+
+impl Backing {
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::V8 => "v8",
+        }
+    }
+}
+
+/// Set once the runtime refuses an external buffer: every later block is V8-owned.
+static EXTERNAL_REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// The backing new blocks get.
+pub(crate) fn backing() -> Backing {
+    static FORCED: OnceLock<bool> = OnceLock::new();
+    let forced = *FORCED.get_or_init(|| {
+        std::env::var("LIGHTWATCH_MEMORY_BACKING").is_ok_and(|v| v.eq_ignore_ascii_case("v8"))
+    });
+    if forced || EXTERNAL_REFUSED.load(Ordering::Relaxed) {
+        Backing::V8
+    } else {
+        Backing::Native
+    }
+}
+
+/// One region of memory and the facts JavaScript needs to cut aligned views from it.
+pub(crate) struct Block {
+    kind: Kind,
+    backing: Backing,
+    /// The core's block (native backing) until it is released; `None` when V8 owns the memory.
+    memory: Mutex<Option<AlignedBlock>>,
+    /// Address of the first byte of every epoch's `ArrayBuffer`.
+    data: usize,
+    /// `byteLength` of every epoch's `ArrayBuffer`.
+    len: usize,
+    /// Offset of the first aligned byte in the `ArrayBuffer`.
+    start: usize,
+    released: AtomicBool,
+    /// The env that reported the memory to V8, to take the report back.
+    env: sys::napi_env,
+}
+
+// SAFETY: `env` is only used on the JavaScript thread that owns it: every holder of a `Block`
+// (handle objects and `ArrayBuffer` finalizers) lives and is finalized on that thread.
+unsafe impl Send for Block {}
+// SAFETY: as for `Send`; the mutable state is behind a `Mutex` and an atomic.
+unsafe impl Sync for Block {}
+
+/// Drops the `Arc<Block>` that an epoch's `ArrayBuffer` held.
+unsafe extern "C" fn finalize_epoch(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    // A panic must not unwind into the runtime; dropping a block does not panic, but be sure.
+    let _ = std::panic::catch_unwind(|| {
+        // SAFETY: `hint` is the `Arc::into_raw` made for this epoch, and the runtime calls each
+        // finalizer once.
+        drop(unsafe { Arc::from_raw(hint.cast_const().cast::<Block>()) });
+    });
+}
+
+fn check(env: &Env, status: sys::napi_status, what: &str) -> napi::Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else if status == sys::Status::napi_pending_exception {
+        Err(napi::Error::from_status(napi::Status::PendingException))
+    } else {
+        Err(error::throw(
+            env,
+            Class::Error,
+            "ERR_INVALID_STATE",
+            &format!("{what} failed (napi status {status})"),
+        ))
+    }
+}
+
+impl Block {
+    /// Allocates `size` zeroed bytes aligned to `alignment` and returns the block with its first
+    /// epoch's `ArrayBuffer`.
+    pub(crate) fn allocate(
+        env: &Env,
+        size: usize,
+        alignment: usize,
+        kind: Kind,
+    ) -> napi::Result<(Arc<Self>, sys::napi_value)> {
+        // Checked here too, so no layout is ever built from an unchecked alignment.
+        lightwatch_memory::layout(size, alignment).map_err(|e| alloc_error(env, e))?;
+        if backing() == Backing::Native {
+            // A zero-byte ArrayBuffer would have no address; one byte keeps every view's address real.
+            let memory =
+                AlignedBlock::zeroed(size.max(1), alignment).map_err(|e| alloc_error(env, e))?;
+            let (data, len) = (memory.as_ptr() as usize, memory.len());
+            let block = Arc::new(Self::new(env, kind, Backing::Native, Some(memory), data, len, 0));
+            match block.external_buffer(env) {
+                Ok(buffer) => return Ok((block, buffer)),
+                Err(status) if status == sys::Status::napi_no_external_buffers_allowed => {
+                    EXTERNAL_REFUSED.store(true, Ordering::Relaxed);
+                    // Dropping `block` frees the memory and takes back its counters.
+                }
+                Err(status) => return Err(check(env, status, "napi_create_external_arraybuffer").unwrap_err()),
+            }
+        }
+        Self::allocate_v8(env, size, alignment, kind)
+    }
+
+    #[cold]
+    fn allocate_v8(
+        env: &Env,
+        size: usize,
+        alignment: usize,
+        kind: Kind,
+    ) -> napi::Result<(Arc<Self>, sys::napi_value)> {
+        let len = size
+            .max(1)
+            .checked_add(alignment - 1)
+            .ok_or_else(|| alloc_error(env, AllocError::SizeOverflow { size, alignment }))?;
+        // `new ArrayBuffer(len)` from JavaScript, not `napi_create_arraybuffer`: on failure the
+        // constructor throws a RangeError, where the C++ `ArrayBuffer::New` behind
+        // `napi_create_arraybuffer` aborts the process (measured: `createArena(2 ** 50)`).
+        let buffer = construct_buffer(env, len)
+            .map_err(|()| alloc_error(env, AllocError::OutOfMemory { size, alignment }))?;
+        let mut data = ptr::null_mut();
+        let mut byte_length = 0;
+        // SAFETY: valid env; `buffer` is the ArrayBuffer just constructed; out-pointers to locals.
+        unsafe { sys::napi_get_arraybuffer_info(env.raw(), buffer, &mut data, &mut byte_length) };
+        if data.is_null() || byte_length != len {
+            return Err(invalid_state(env, "new ArrayBuffer() returned no memory"));
+        }
+        let start = (data as usize).wrapping_neg() & (alignment - 1);
+        let block = Arc::new(Self::new(env, kind, Backing::V8, None, data as usize, len, start));
+        block.watch(env, buffer)?;
+        Ok((block, buffer))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        env: &Env,
+        kind: Kind,
+        backing: Backing,
+        memory: Option<AlignedBlock>,
+        data: usize,
+        len: usize,
+        start: usize,
+    ) -> Self {
+        let block = Self {
+            kind,
+            backing,
+            memory: Mutex::new(memory),
+            data,
+            len,
+            start,
+            released: AtomicBool::new(false),
+            env: env.raw(),
+        };
+        block.account(1);
+        block
+    }
+
+    /// Adds (`sign` 1) or removes (`sign` -1) this block from the counters and V8's view of
+    /// external memory.
+    fn account(&self, sign: i64) {
+        if sign > 0 {
+            stats::block_allocated(self.kind, self.len);
+        } else {
+            stats::block_freed(self.kind, self.len);
+        }
+        if self.backing == Backing::Native && self.len > 0 {
+            let bytes = i64::try_from(self.len).unwrap_or(i64::MAX);
+            let mut adjusted = 0;
+            // SAFETY: `env` is the live env of this block's thread (see `unsafe impl Send`).
+            // A failure only leaves V8's GC heuristic slightly off.
+            unsafe { sys::napi_adjust_external_memory(self.env, sign * bytes, &mut adjusted) };
+        }
+    }
+
+    /// A new external `ArrayBuffer` over the native memory, holding one `Arc` in its finalizer.
+    fn external_buffer(self: &Arc<Self>, env: &Env) -> Result<sys::napi_value, sys::napi_status> {
+        let hint = Arc::into_raw(Arc::clone(self)).cast_mut().cast::<c_void>();
+        let mut buffer = ptr::null_mut();
+        // SAFETY: `data` is valid for `len` bytes until the block is released, and `release`
+        // detaches every epoch before freeing; the finalizer gets back the `Arc` in `hint`.
+        let status = unsafe {
+            sys::napi_create_external_arraybuffer(
+                env.raw(),
+                self.data as *mut c_void,
+                self.len,
+                Some(finalize_epoch),
+                hint,
+                &mut buffer,
+            )
+        };
+        if status == sys::Status::napi_ok {
+            Ok(buffer)
+        } else {
+            // SAFETY: the runtime refused the buffer and will not run the finalizer: take the
+            // `Arc` back from `hint`.
+            drop(unsafe { Arc::from_raw(hint.cast_const().cast::<Self>()) });
+            Err(status)
+        }
+    }
+
+    /// Ties one `Arc` to the lifetime of a V8-owned epoch.
+    fn watch(self: &Arc<Self>, env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
+        let hint = Arc::into_raw(Arc::clone(self)).cast_mut().cast::<c_void>();
+        // SAFETY: valid env and object; the finalizer gets back the `Arc` in `hint`.
+        let status = unsafe {
+            sys::napi_add_finalizer(env.raw(), buffer, hint, Some(finalize_epoch), hint, ptr::null_mut())
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: no finalizer was registered: take the `Arc` back.
+            drop(unsafe { Arc::from_raw(hint.cast_const().cast::<Self>()) });
+        }
+        check(env, status, "napi_add_finalizer")
+    }
+
+    /// Checks that `buffer` is this block's current epoch: never trust what JavaScript passes.
+    pub(crate) fn validate(&self, env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
+        let mut is_buffer = false;
+        let mut data = ptr::null_mut();
+        let mut len = 0;
+        // SAFETY: valid env and out-pointers; `get_arraybuffer_info` runs only on an ArrayBuffer.
+        unsafe {
+            sys::napi_is_arraybuffer(env.raw(), buffer, &mut is_buffer);
+            if is_buffer {
+                sys::napi_get_arraybuffer_info(env.raw(), buffer, &mut data, &mut len);
+            }
+        }
+        if is_buffer && data as usize == self.data && len == self.len && !self.is_released() {
+            Ok(())
+        } else {
+            Err(invalid_state(
+                env,
+                "the ArrayBuffer is not the current buffer of this block (was it transferred or detached?)",
+            ))
+        }
+    }
+
+    /// Detaches `current` and returns a new epoch over the same memory.
+    pub(crate) fn renew(self: &Arc<Self>, env: &Env, current: sys::napi_value) -> napi::Result<sys::napi_value> {
+        self.validate(env, current)?;
+        match self.backing {
+            Backing::Native => {
+                let fresh = self
+                    .external_buffer(env)
+                    .or_else(|status| Err(check(env, status, "napi_create_external_arraybuffer").unwrap_err()))?;
+                detach(env, current)?;
+                Ok(fresh)
+            }
+            Backing::V8 => {
+                let fresh = transfer(env, current)?;
+                // The transfer moves V8's backing store, so the memory (and its alignment) stays.
+                self.validate(env, fresh)?;
+                self.watch(env, fresh)?;
+                Ok(fresh)
+            }
+        }
+    }
+
+    /// Detaches `current` and frees the memory now.
+    pub(crate) fn release(&self, env: &Env, current: sys::napi_value) -> napi::Result<()> {
+        self.validate(env, current)?;
+        detach(env, current)?;
+        self.free_now();
+        Ok(())
+    }
+
+    /// Frees the memory (native) and takes the block off the counters, once.
+    fn free_now(&self) {
+        if !self.released.swap(true, Ordering::AcqRel) {
+            drop(self.memory.lock().unwrap_or_else(PoisonError::into_inner).take());
+            self.account(-1);
+        }
+    }
+
+    pub(crate) fn is_released(&self) -> bool {
+        self.released.load(Ordering::Acquire)
+    }
+
+    /// Offset of the first aligned byte in every epoch's `ArrayBuffer`.
+    pub(crate) const fn start(&self) -> usize {
+        self.start
+    }
+
+    /// The aligned start's address modulo 65536 (the largest alignment the facade accepts), so
+    /// that JavaScript can align on absolute addresses with plain number arithmetic.
+    pub(crate) const fn misalignment(&self) -> usize {
+        (self.data + self.start) & 0xFFFF
+    }
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        self.free_now();
+    }
+}
+
+/// `new ArrayBuffer(len)`; `Err` (with no exception left pending) if it throws.
+fn construct_buffer(env: &Env, len: usize) -> Result<sys::napi_value, ()> {
+    let raw = env.raw();
+    let mut global = ptr::null_mut();
+    let mut constructor = ptr::null_mut();
+    let mut length = ptr::null_mut();
+    let mut buffer = ptr::null_mut();
+    // SAFETY: valid env, NUL-terminated name, values of this call's scope, out-pointers to locals.
+    let status = unsafe {
+        sys::napi_get_global(raw, &mut global);
+        sys::napi_get_named_property(raw, global, c"ArrayBuffer".as_ptr(), &mut constructor);
+        sys::napi_create_double(raw, len as f64, &mut length);
+        sys::napi_new_instance(raw, constructor, 1, &length, &mut buffer)
+    };
+    if status == sys::Status::napi_ok {
+        return Ok(buffer);
+    }
+    let mut pending = false;
+    let mut exception = ptr::null_mut();
+    // SAFETY: valid env and out-pointers; clears the RangeError V8 threw, which ours replaces.
+    unsafe {
+        sys::napi_is_exception_pending(raw, &mut pending);
+        if pending {
+            sys::napi_get_and_clear_last_exception(raw, &mut exception);
+        }
+    }
+    Err(())
+}
+
+fn detach(env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
+    // SAFETY: valid env; `buffer` was validated as this block's ArrayBuffer.
+    check(env, unsafe { sys::napi_detach_arraybuffer(env.raw(), buffer) }, "napi_detach_arraybuffer")
+}
+
+/// `structuredClone(buffer, { transfer: [buffer] })`: moves a V8-owned backing store into a new
+/// `ArrayBuffer` and detaches the old one, keeping the memory where it is.
+fn transfer(env: &Env, buffer: sys::napi_value) -> napi::Result<sys::napi_value> {
+    let raw = env.raw();
+    let mut global = ptr::null_mut();
+    let mut clone = ptr::null_mut();
+    let mut list = ptr::null_mut();
+    let mut options = ptr::null_mut();
+    let mut result = ptr::null_mut();
+    // SAFETY: valid env, values from this call's scope, NUL-terminated names, out-pointers to locals.
+    unsafe {
+        check(env, sys::napi_get_global(raw, &mut global), "napi_get_global")?;
+        check(
+            env,
+            sys::napi_get_named_property(raw, global, c"structuredClone".as_ptr(), &mut clone),
+            "reading structuredClone",
+        )?;
+        check(env, sys::napi_create_array_with_length(raw, 1, &mut list), "napi_create_array")?;
+        check(env, sys::napi_set_element(raw, list, 0, buffer), "napi_set_element")?;
+        check(env, sys::napi_create_object(raw, &mut options), "napi_create_object")?;
+        check(
+            env,
+            sys::napi_set_named_property(raw, options, c"transfer".as_ptr(), list),
+            "napi_set_named_property",
+        )?;
+        let args = [buffer, options];
+        check(
+            env,
+            sys::napi_call_function(raw, global, clone, args.len(), args.as_ptr(), &mut result),
+            "structuredClone",
+        )?;
+    }
+    Ok(result)
+}
+
+/// `{ handle, buffer, start, misalignment }`: what the facade needs to cut views from a new block.
+pub(crate) fn parts(
+    env: &Env,
+    handle: sys::napi_value,
+    block: &Block,
+    buffer: sys::napi_value,
+) -> napi::Result<sys::napi_value> {
+    let raw = env.raw();
+    let mut object = ptr::null_mut();
+    let mut start = ptr::null_mut();
+    let mut misalignment = ptr::null_mut();
+    // SAFETY: valid env and values; NUL-terminated names; out-pointers to locals.
+    unsafe {
+        check(env, sys::napi_create_object(raw, &mut object), "napi_create_object")?;
+        check(env, sys::napi_create_double(raw, block.start() as f64, &mut start), "napi_create_double")?;
+        check(
+            env,
+            sys::napi_create_uint32(raw, block.misalignment() as u32, &mut misalignment),
+            "napi_create_uint32",
+        )?;
+        for (name, value) in [
+            (c"handle", handle),
+            (c"buffer", buffer),
+            (c"start", start),
+            (c"misalignment", misalignment),
+        ] {
+            check(env, sys::napi_set_named_property(raw, object, name.as_ptr(), value), "napi_set_named_property")?;
+        }
+    }
+    Ok(object)
+}

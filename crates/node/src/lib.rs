@@ -1,0 +1,79 @@
+//! Node.js / Electron binding of `lightwatch-memory` (napi-rs).
+//!
+//! This layer hands whole blocks of native memory to JavaScript as `ArrayBuffer`s and takes them
+//! back: `block` (epochs, detach, the V8-owned fallback), then one file per concept (`arena`,
+//! `pool`, `aligned`), `stats` for `memoryStats()` and `error` for coded exceptions. The hot paths
+//! (bump, free list) run in the TypeScript facade over those blocks, without crossing N-API.
+//!
+//! Every export is `catch_unwind`: a panic becomes a JavaScript exception, never an abort.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod aligned;
+mod arena;
+mod block;
+mod error;
+mod pool;
+mod stats;
+
+use std::ptr;
+
+use napi::bindgen_prelude::{BigInt, Unknown};
+use napi::{sys, Env, JsValue};
+use napi_derive::napi;
+
+/// The backing new blocks get: `"native"` (external buffers over the core's memory) or `"v8"`
+/// (V8-owned buffers: Electron's memory cage, or `LIGHTWATCH_MEMORY_BACKING=v8`).
+#[napi(catch_unwind, ts_return_type = "'native' | 'v8'")]
+pub fn memory_backing() -> &'static str {
+    block::backing().name()
+}
+
+/// The native address of the first byte of an `ArrayBuffer`, typed array or `DataView`.
+///
+/// # Errors
+/// `ERR_INVALID_ARG_TYPE` for anything else; `ERR_INVALID_STATE` for a detached buffer.
+#[napi(catch_unwind, ts_args_type = "target: ArrayBuffer | ArrayBufferView")]
+pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
+    let raw = env.raw();
+    let value = target.raw();
+    let (mut is_buffer, mut is_typed, mut is_view) = (false, false, false);
+    let mut data: *mut std::ffi::c_void = ptr::null_mut();
+    let mut len = 0usize;
+    // SAFETY: valid env and value; each info call runs only on the kind it was checked to be;
+    // out-pointers are locals, and the ones the info calls allow to be null are null.
+    unsafe {
+        sys::napi_is_arraybuffer(raw, value, &mut is_buffer);
+        if is_buffer {
+            sys::napi_get_arraybuffer_info(raw, value, &mut data, &mut len);
+        } else {
+            sys::napi_is_typedarray(raw, value, &mut is_typed);
+            if is_typed {
+                let mut kind = 0;
+                let mut backing = ptr::null_mut();
+                let mut offset = 0;
+                sys::napi_get_typedarray_info(raw, value, &mut kind, &mut len, &mut data, &mut backing, &mut offset);
+            } else {
+                sys::napi_is_dataview(raw, value, &mut is_view);
+                if is_view {
+                    let mut backing = ptr::null_mut();
+                    let mut offset = 0;
+                    sys::napi_get_dataview_info(raw, value, &mut len, &mut data, &mut backing, &mut offset);
+                }
+            }
+        }
+    }
+    if !(is_buffer || is_typed || is_view) {
+        return Err(error::throw(
+            env,
+            error::Class::TypeError,
+            "ERR_INVALID_ARG_TYPE",
+            "addressOf expects an ArrayBuffer, a typed array or a DataView",
+        ));
+    }
+    if data.is_null() {
+        return Err(error::invalid_state(env, "a detached buffer has no address"));
+    }
+    Ok(BigInt::from(data as usize as u64))
+}
