@@ -48,11 +48,17 @@ impl NativeAligned {
     catch_unwind,
     ts_return_type = "{ handle: NativeAligned; buffer: ArrayBuffer; start: number; misalignment: number }"
 )]
-pub fn create_aligned<'env>(env: &'env Env, size: f64, alignment: f64) -> napi::Result<Unknown<'env>> {
+pub fn create_aligned<'env>(
+    env: &'env Env,
+    size: f64,
+    alignment: f64,
+) -> napi::Result<Unknown<'env>> {
     let size = to_usize(env, size, "size")?;
     let alignment = to_usize(env, alignment, "alignment")?;
     let (block, buffer) = Block::allocate(env, size, alignment, Kind::Aligned)?;
-    let handle = NativeAligned { block: Arc::clone(&block) };
+    let handle = NativeAligned {
+        block: Arc::clone(&block),
+    };
     // SAFETY: valid env; napi-rs wraps the struct in a new instance of its class.
     let handle = unsafe { ToNapiValue::to_napi_value(env.raw(), handle) }?;
     let parts = block::parts(env, handle, &block, buffer)?;

@@ -26,7 +26,11 @@ pub struct NativeArena {
 impl NativeArena {
     /// Detaches `current` (every view cut from it) and returns a new buffer over the same memory.
     #[napi(catch_unwind, ts_return_type = "ArrayBuffer")]
-    pub fn reset<'env>(&self, env: &'env Env, current: Unknown<'env>) -> napi::Result<Unknown<'env>> {
+    pub fn reset<'env>(
+        &self,
+        env: &'env Env,
+        current: Unknown<'env>,
+    ) -> napi::Result<Unknown<'env>> {
         if self.block.is_released() {
             return Err(error::disposed(env, "arena"));
         }
@@ -53,10 +57,17 @@ impl NativeArena {
 pub fn create_arena<'env>(env: &'env Env, capacity: f64) -> napi::Result<Unknown<'env>> {
     let capacity = to_usize(env, capacity, "capacity")?;
     if capacity == 0 {
-        return Err(error::throw(env, Class::RangeError, "ERR_OUT_OF_RANGE", "capacity must be at least 1 byte; received 0"));
+        return Err(error::throw(
+            env,
+            Class::RangeError,
+            "ERR_OUT_OF_RANGE",
+            "capacity must be at least 1 byte; received 0",
+        ));
     }
     let (block, buffer) = Block::allocate(env, capacity, Arena::BLOCK_ALIGNMENT, Kind::Arena)?;
-    let handle = NativeArena { block: Arc::clone(&block) };
+    let handle = NativeArena {
+        block: Arc::clone(&block),
+    };
     // SAFETY: valid env; napi-rs wraps the struct in a new instance of its class.
     let handle = unsafe { ToNapiValue::to_napi_value(env.raw(), handle) }?;
     let parts = block::parts(env, handle, &block, buffer)?;

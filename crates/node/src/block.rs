@@ -126,14 +126,24 @@ impl Block {
             let memory =
                 AlignedBlock::zeroed(size.max(1), alignment).map_err(|e| alloc_error(env, e))?;
             let (data, len) = (memory.as_ptr() as usize, memory.len());
-            let block = Arc::new(Self::new(env, kind, Backing::Native, Some(memory), data, len, 0));
+            let block = Arc::new(Self::new(
+                env,
+                kind,
+                Backing::Native,
+                Some(memory),
+                data,
+                len,
+                0,
+            ));
             match block.external_buffer(env) {
                 Ok(buffer) => return Ok((block, buffer)),
                 Err(status) if status == sys::Status::napi_no_external_buffers_allowed => {
                     EXTERNAL_REFUSED.store(true, Ordering::Relaxed);
                     // Dropping `block` frees the memory and takes back its counters.
                 }
-                Err(status) => return Err(check(env, status, "napi_create_external_arraybuffer").unwrap_err()),
+                Err(status) => {
+                    return Err(check(env, status, "napi_create_external_arraybuffer").unwrap_err())
+                }
             }
         }
         Self::allocate_v8(env, size, alignment, kind)
@@ -163,7 +173,15 @@ impl Block {
             return Err(invalid_state(env, "new ArrayBuffer() returned no memory"));
         }
         let start = (data as usize).wrapping_neg() & (alignment - 1);
-        let block = Arc::new(Self::new(env, kind, Backing::V8, None, data as usize, len, start));
+        let block = Arc::new(Self::new(
+            env,
+            kind,
+            Backing::V8,
+            None,
+            data as usize,
+            len,
+            start,
+        ));
         block.watch(env, buffer)?;
         Ok((block, buffer))
     }
@@ -240,7 +258,14 @@ impl Block {
         let hint = Arc::into_raw(Arc::clone(self)).cast_mut().cast::<c_void>();
         // SAFETY: valid env and object; the finalizer gets back the `Arc` in `hint`.
         let status = unsafe {
-            sys::napi_add_finalizer(env.raw(), buffer, hint, Some(finalize_epoch), hint, ptr::null_mut())
+            sys::napi_add_finalizer(
+                env.raw(),
+                buffer,
+                hint,
+                Some(finalize_epoch),
+                hint,
+                ptr::null_mut(),
+            )
         };
         if status != sys::Status::napi_ok {
             // SAFETY: no finalizer was registered: take the `Arc` back.
@@ -272,13 +297,17 @@ impl Block {
     }
 
     /// Detaches `current` and returns a new epoch over the same memory.
-    pub(crate) fn renew(self: &Arc<Self>, env: &Env, current: sys::napi_value) -> napi::Result<sys::napi_value> {
+    pub(crate) fn renew(
+        self: &Arc<Self>,
+        env: &Env,
+        current: sys::napi_value,
+    ) -> napi::Result<sys::napi_value> {
         self.validate(env, current)?;
         match self.backing {
             Backing::Native => {
-                let fresh = self
-                    .external_buffer(env)
-                    .or_else(|status| Err(check(env, status, "napi_create_external_arraybuffer").unwrap_err()))?;
+                let fresh = self.external_buffer(env).or_else(|status| {
+                    Err(check(env, status, "napi_create_external_arraybuffer").unwrap_err())
+                })?;
                 detach(env, current)?;
                 Ok(fresh)
             }
@@ -303,7 +332,12 @@ impl Block {
     /// Frees the memory (native) and takes the block off the counters, once.
     fn free_now(&self) {
         if !self.released.swap(true, Ordering::AcqRel) {
-            drop(self.memory.lock().unwrap_or_else(PoisonError::into_inner).take());
+            drop(
+                self.memory
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take(),
+            );
             self.account(-1);
         }
     }
@@ -361,7 +395,11 @@ fn construct_buffer(env: &Env, len: usize) -> Result<sys::napi_value, ()> {
 
 fn detach(env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
     // SAFETY: valid env; `buffer` was validated as this block's ArrayBuffer.
-    check(env, unsafe { sys::napi_detach_arraybuffer(env.raw(), buffer) }, "napi_detach_arraybuffer")
+    check(
+        env,
+        unsafe { sys::napi_detach_arraybuffer(env.raw(), buffer) },
+        "napi_detach_arraybuffer",
+    )
 }
 
 /// `structuredClone(buffer, { transfer: [buffer] })`: moves a V8-owned backing store into a new
@@ -375,15 +413,31 @@ fn transfer(env: &Env, buffer: sys::napi_value) -> napi::Result<sys::napi_value>
     let mut result = ptr::null_mut();
     // SAFETY: valid env, values from this call's scope, NUL-terminated names, out-pointers to locals.
     unsafe {
-        check(env, sys::napi_get_global(raw, &mut global), "napi_get_global")?;
+        check(
+            env,
+            sys::napi_get_global(raw, &mut global),
+            "napi_get_global",
+        )?;
         check(
             env,
             sys::napi_get_named_property(raw, global, c"structuredClone".as_ptr(), &mut clone),
             "reading structuredClone",
         )?;
-        check(env, sys::napi_create_array_with_length(raw, 1, &mut list), "napi_create_array")?;
-        check(env, sys::napi_set_element(raw, list, 0, buffer), "napi_set_element")?;
-        check(env, sys::napi_create_object(raw, &mut options), "napi_create_object")?;
+        check(
+            env,
+            sys::napi_create_array_with_length(raw, 1, &mut list),
+            "napi_create_array",
+        )?;
+        check(
+            env,
+            sys::napi_set_element(raw, list, 0, buffer),
+            "napi_set_element",
+        )?;
+        check(
+            env,
+            sys::napi_create_object(raw, &mut options),
+            "napi_create_object",
+        )?;
         check(
             env,
             sys::napi_set_named_property(raw, options, c"transfer".as_ptr(), list),
@@ -412,8 +466,16 @@ pub(crate) fn parts(
     let mut misalignment = ptr::null_mut();
     // SAFETY: valid env and values; NUL-terminated names; out-pointers to locals.
     unsafe {
-        check(env, sys::napi_create_object(raw, &mut object), "napi_create_object")?;
-        check(env, sys::napi_create_double(raw, block.start() as f64, &mut start), "napi_create_double")?;
+        check(
+            env,
+            sys::napi_create_object(raw, &mut object),
+            "napi_create_object",
+        )?;
+        check(
+            env,
+            sys::napi_create_double(raw, block.start() as f64, &mut start),
+            "napi_create_double",
+        )?;
         check(
             env,
             sys::napi_create_uint32(raw, block.misalignment() as u32, &mut misalignment),
@@ -425,7 +487,11 @@ pub(crate) fn parts(
             (c"start", start),
             (c"misalignment", misalignment),
         ] {
-            check(env, sys::napi_set_named_property(raw, object, name.as_ptr(), value), "napi_set_named_property")?;
+            check(
+                env,
+                sys::napi_set_named_property(raw, object, name.as_ptr(), value),
+                "napi_set_named_property",
+            )?;
         }
     }
     Ok(object)

@@ -36,7 +36,10 @@ pub(crate) fn throw(env: &Env, class: Class, code: &str, message: &str) -> napi:
         napi::Error::from_status(Status::PendingException)
     } else {
         // An exception was already pending: let napi-rs surface that one.
-        napi::Error::new(Status::GenericFailure, message.to_string_lossy().into_owned())
+        napi::Error::new(
+            Status::GenericFailure,
+            message.to_string_lossy().into_owned(),
+        )
     }
 }
 

@@ -53,13 +53,28 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
                 let mut kind = 0;
                 let mut backing = ptr::null_mut();
                 let mut offset = 0;
-                sys::napi_get_typedarray_info(raw, value, &mut kind, &mut len, &mut data, &mut backing, &mut offset);
+                sys::napi_get_typedarray_info(
+                    raw,
+                    value,
+                    &mut kind,
+                    &mut len,
+                    &mut data,
+                    &mut backing,
+                    &mut offset,
+                );
             } else {
                 sys::napi_is_dataview(raw, value, &mut is_view);
                 if is_view {
                     let mut backing = ptr::null_mut();
                     let mut offset = 0;
-                    sys::napi_get_dataview_info(raw, value, &mut len, &mut data, &mut backing, &mut offset);
+                    sys::napi_get_dataview_info(
+                        raw,
+                        value,
+                        &mut len,
+                        &mut data,
+                        &mut backing,
+                        &mut offset,
+                    );
                 }
             }
         }
@@ -73,7 +88,10 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
         ));
     }
     if data.is_null() {
-        return Err(error::invalid_state(env, "a detached buffer has no address"));
+        return Err(error::invalid_state(
+            env,
+            "a detached buffer has no address",
+        ));
     }
     Ok(BigInt::from(data as usize as u64))
 }

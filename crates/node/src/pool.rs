@@ -48,7 +48,10 @@ impl NativePool {
     }
 
     /// Adds a chunk of `slots` zeroed slots: `{ buffer, start }`, slot `i` at `start + i * stride`.
-    #[napi(catch_unwind, ts_return_type = "{ handle: null; buffer: ArrayBuffer; start: number; misalignment: number }")]
+    #[napi(
+        catch_unwind,
+        ts_return_type = "{ handle: null; buffer: ArrayBuffer; start: number; misalignment: number }"
+    )]
     pub fn add_chunk<'env>(&mut self, env: &'env Env, slots: f64) -> napi::Result<Unknown<'env>> {
         if self.disposed {
             return Err(error::disposed(env, "pool"));
@@ -59,7 +62,10 @@ impl NativePool {
                 env,
                 Class::RangeError,
                 "ERR_OUT_OF_MEMORY",
-                &format!("{slots} slots of {} bytes exceed the address space", self.stride),
+                &format!(
+                    "{slots} slots of {} bytes exceed the address space",
+                    self.stride
+                ),
             )
         })?;
         let (block, buffer) = Block::allocate(env, bytes, self.alignment, Kind::PoolChunk)?;
@@ -74,8 +80,16 @@ impl NativePool {
 
     /// Detaches every chunk's current buffer (`current[i]` for chunk `i`) and returns new ones
     /// over the same memory.
-    #[napi(catch_unwind, ts_args_type = "current: ArrayBuffer[]", ts_return_type = "ArrayBuffer[]")]
-    pub fn clear<'env>(&self, env: &'env Env, current: Vec<Unknown<'env>>) -> napi::Result<Vec<Unknown<'env>>> {
+    #[napi(
+        catch_unwind,
+        ts_args_type = "current: ArrayBuffer[]",
+        ts_return_type = "ArrayBuffer[]"
+    )]
+    pub fn clear<'env>(
+        &self,
+        env: &'env Env,
+        current: Vec<Unknown<'env>>,
+    ) -> napi::Result<Vec<Unknown<'env>>> {
         if self.disposed {
             return Err(error::disposed(env, "pool"));
         }
@@ -112,7 +126,11 @@ impl NativePool {
         if current.len() != self.chunks.len() {
             return Err(error::invalid_state(
                 env,
-                &format!("expected {} chunk buffers, received {}", self.chunks.len(), current.len()),
+                &format!(
+                    "expected {} chunk buffers, received {}",
+                    self.chunks.len(),
+                    current.len()
+                ),
             ));
         }
         self.chunks

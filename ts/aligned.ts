@@ -1,0 +1,104 @@
+/**
+ * Aligned allocation: one block of native memory per buffer, for weights and other long-lived
+ * tensors that SIMD kernels read (32-byte alignment for AVX2, 64 for AVX-512).
+ *
+ * The result is a view, not a bare `ArrayBuffer`, so that the V8-owned fallback (Electron) can
+ * over-allocate and start the view at the aligned byte.
+ * @module
+ */
+
+import { checkAlignment, checkCount, checkType, checkView, plainError, typeError } from './errors';
+
+import native = require('./native');
+
+import type { TypedArray, TypedArrayConstructor } from './typed-array';
+
+/** The native block behind each buffer handed out, and where its aligned bytes start. */
+interface Owner {
+  readonly handle: native.NativeAligned;
+  readonly start: number;
+}
+
+// Keyed by buffer, so an owner lives exactly as long as its buffer: collecting the buffer
+// collects the handle, whose finalizer frees the memory.
+const owners = new WeakMap<ArrayBuffer, Owner>();
+
+function allocateBlock(size: number, alignment: number): { buffer: ArrayBuffer; start: number } {
+  const parts = native.createAligned(size, alignment);
+  owners.set(parts.buffer, { handle: parts.handle, start: parts.start });
+  return parts;
+}
+
+/** AVX2's alignment: 32 bytes. */
+export const AVX2_ALIGNMENT = 32;
+/** AVX-512's alignment, and a cache line: 64 bytes. */
+export const AVX512_ALIGNMENT = 64;
+
+/**
+ * `size` zero-filled bytes whose first byte's native address is a multiple of `alignment`.
+ * Free them with {@link alignedFree}, or let the garbage collector do it.
+ * @throws TypeError `ERR_INVALID_ARG_TYPE`; RangeError `ERR_OUT_OF_RANGE`,
+ *   `ERR_INVALID_ALIGNMENT` or `ERR_OUT_OF_MEMORY`.
+ */
+export function alignedAlloc(size: number, alignment: number): Uint8Array {
+  const bytes = checkCount(size, 'size');
+  const align = checkAlignment(alignment);
+  const { buffer, start } = allocateBlock(bytes, align);
+  return new Uint8Array(buffer, start, bytes);
+}
+
+/**
+ * `length` zeroed elements of `type`, the first at a native address that is a multiple of
+ * `alignment` (raised to `type.BYTES_PER_ELEMENT`, the default).
+ * @throws as {@link alignedAlloc}, and TypeError `ERR_INVALID_ARG_TYPE` for a wrong `type`.
+ */
+export function alignedNew<T extends TypedArray>(
+  type: TypedArrayConstructor<T>,
+  length: number,
+  alignment?: number,
+): T {
+  const elementSize = checkType(type);
+  const count = checkCount(length, 'length');
+  const align =
+    alignment === undefined ? elementSize : Math.max(checkAlignment(alignment), elementSize);
+  const { buffer, start } = allocateBlock(count * elementSize, align);
+  return new type(buffer, start, count);
+}
+
+/**
+ * Frees a buffer from {@link alignedAlloc} now, and detaches it.
+ * @throws Error `ERR_DOUBLE_FREE` if it was freed already; `ERR_FOREIGN_VIEW` if it is not a
+ *   view returned by `alignedAlloc`/`alignedNew`; TypeError `ERR_INVALID_ARG_TYPE`.
+ */
+export function alignedFree(view: Uint8Array): void {
+  release(view);
+}
+
+/**
+ * Frees an array from {@link alignedNew} now, and detaches it.
+ * @throws as {@link alignedFree}.
+ */
+export function alignedDelete(view: TypedArray): void {
+  release(view);
+}
+
+function release(value: unknown): void {
+  const view = checkView(value, 'view');
+  if (view instanceof DataView) {
+    throw typeError('ERR_INVALID_ARG_TYPE', 'view must be a typed array; received a DataView');
+  }
+  const owner = owners.get(view.buffer as ArrayBuffer);
+  if (owner === undefined) {
+    throw plainError('ERR_FOREIGN_VIEW', 'the view was not returned by alignedAlloc or alignedNew');
+  }
+  if (owner.handle.released) {
+    throw plainError('ERR_DOUBLE_FREE', 'this aligned buffer has already been freed: double free');
+  }
+  if (view.byteOffset !== owner.start) {
+    throw plainError(
+      'ERR_FOREIGN_VIEW',
+      `the view starts ${view.byteOffset - owner.start} bytes into an aligned buffer; pass the view that was returned`,
+    );
+  }
+  owner.handle.free(view.buffer);
+}

@@ -1,0 +1,142 @@
+/**
+ * Errors with stable codes, and the argument checks that throw them.
+ *
+ * Every check runs before any state changes, so a thrown error leaves the object as it was.
+ * @module
+ */
+
+import { elementSize } from './typed-array';
+
+/** The stable `code` of every error this package throws. */
+export type ErrorCode =
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_INVALID_ALIGNMENT'
+  | 'ERR_ARENA_EXHAUSTED'
+  | 'ERR_OUT_OF_MEMORY'
+  | 'ERR_DOUBLE_FREE'
+  | 'ERR_FOREIGN_VIEW'
+  | 'ERR_DISPOSED'
+  | 'ERR_INVALID_STATE';
+
+/** An error thrown by this package: a real `TypeError`, `RangeError` or `Error`, with a `code`. */
+export type MemoryError = (TypeError | RangeError | Error) & { readonly code: ErrorCode };
+
+/** The largest alignment accepted: 64 KiB. */
+export const MAX_ALIGNMENT = 65536;
+
+function coded<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
+  return Object.assign(error, { code });
+}
+
+/** @internal */
+export function typeError(code: ErrorCode, message: string): TypeError & { code: ErrorCode } {
+  return coded(new TypeError(message), code);
+}
+
+/** @internal */
+export function rangeError(code: ErrorCode, message: string): RangeError & { code: ErrorCode } {
+  return coded(new RangeError(message), code);
+}
+
+/** @internal */
+export function plainError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
+  return coded(new Error(message), code);
+}
+
+/** A short, safe description of a received value for error messages. */
+export function describe(value: unknown): string {
+  switch (typeof value) {
+    case 'number':
+      return Object.is(value, -0) ? 'number -0' : `number ${value}`;
+    case 'bigint':
+      return `bigint ${value}n`;
+    case 'string':
+      return `string ${JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}...` : value)}`;
+    case 'function':
+      return `function ${value.name || '(anonymous)'}`;
+    case 'object':
+      if (value === null) return 'null';
+      return `an instance of ${value.constructor?.name ?? 'Object'}`;
+    default:
+      return String(value);
+  }
+}
+
+/** @internal A byte or element count: a number that is a non-negative safe integer. */
+export function checkCount(value: unknown, name: string): number {
+  if (typeof value !== 'number') {
+    throw typeError(
+      'ERR_INVALID_ARG_TYPE',
+      `${name} must be a number; received ${describe(value)}`,
+    );
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw rangeError(
+      'ERR_OUT_OF_RANGE',
+      `${name} must be a non-negative safe integer; received ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** @internal As `checkCount`, and at least 1. */
+export function checkPositive(value: unknown, name: string): number {
+  const count = checkCount(value, name);
+  if (count === 0) {
+    throw rangeError('ERR_OUT_OF_RANGE', `${name} must be at least 1; received 0`);
+  }
+  return count;
+}
+
+/** @internal An alignment: a power of two in 1..65536. */
+export function checkAlignment(value: unknown): number {
+  if (typeof value !== 'number') {
+    throw typeError(
+      'ERR_INVALID_ARG_TYPE',
+      `alignment must be a number; received ${describe(value)}`,
+    );
+  }
+  if (
+    !(
+      value >= 1 &&
+      value <= MAX_ALIGNMENT &&
+      Number.isInteger(value) &&
+      (value & (value - 1)) === 0
+    )
+  ) {
+    throw rangeError(
+      'ERR_INVALID_ALIGNMENT',
+      `alignment must be a power of two from 1 to ${MAX_ALIGNMENT}; received ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** @internal `type.BYTES_PER_ELEMENT`, if `type` is a typed array constructor. */
+export function checkType(type: unknown): number {
+  const size = elementSize(type);
+  if (size === undefined) {
+    throw typeError(
+      'ERR_INVALID_ARG_TYPE',
+      `type must be a typed array constructor (Float32Array, Uint8Array, ...); received ${describe(type)}`,
+    );
+  }
+  return size;
+}
+
+/** @internal `value` must be a typed array or DataView. */
+export function checkView(value: unknown, name: string): ArrayBufferView {
+  if (!ArrayBuffer.isView(value)) {
+    throw typeError(
+      'ERR_INVALID_ARG_TYPE',
+      `${name} must be a typed array or DataView; received ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** @internal */
+export function disposedError(what: string): Error & { code: ErrorCode } {
+  return plainError('ERR_DISPOSED', `this ${what} has been disposed`);
+}

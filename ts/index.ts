@@ -1,0 +1,72 @@
+/**
+ * `@lightwatch/memory`: arena, pool and aligned allocation for Node.js and Electron, handing out
+ * zero-copy typed array views over native, aligned memory.
+ * @module
+ */
+
+import { checkView, describe, typeError } from './errors';
+
+import native = require('./native');
+
+export {
+  AVX2_ALIGNMENT,
+  AVX512_ALIGNMENT,
+  alignedAlloc,
+  alignedDelete,
+  alignedFree,
+  alignedNew,
+} from './aligned';
+export { Arena, DEFAULT_ALIGNMENT } from './arena';
+export { type ErrorCode, MAX_ALIGNMENT, type MemoryError } from './errors';
+export { DEFAULT_CAPACITY, Pool, type PoolOptions } from './pool';
+export type { TypedArray, TypedArrayConstructor } from './typed-array';
+
+/** The native memory this library holds right now, across all objects and threads. */
+export interface MemoryStats {
+  /** Bytes held by live blocks (arenas, pool chunks, aligned buffers), padding included. */
+  liveBytes: number;
+  /** Blocks of memory held. */
+  liveBlocks: number;
+  /** Arenas whose memory is held. */
+  arenas: number;
+  /** Pools not yet disposed or collected. */
+  pools: number;
+  /** Aligned buffers not yet freed or collected. */
+  alignedBuffers: number;
+}
+
+/**
+ * The native memory this library holds right now (the counterpart of `tf.memory()`): what leak
+ * tests and dashboards read. Memory goes at `dispose`/free, or when the GC collects its owner.
+ */
+export function memoryStats(): MemoryStats {
+  return native.memoryStats();
+}
+
+/**
+ * The native address of the first byte of `target`, e.g. to check alignment or to hand the
+ * memory to other native code.
+ * @throws TypeError `ERR_INVALID_ARG_TYPE` if `target` is not an ArrayBuffer or a view;
+ *   Error `ERR_INVALID_STATE` if it is detached.
+ */
+export function addressOf(target: ArrayBuffer | ArrayBufferView): bigint {
+  if (!(target instanceof ArrayBuffer)) {
+    if (typeof target !== 'object' || target === null) {
+      throw typeError(
+        'ERR_INVALID_ARG_TYPE',
+        `target must be an ArrayBuffer or a view; received ${describe(target)}`,
+      );
+    }
+    checkView(target, 'target');
+  }
+  return native.addressOf(target);
+}
+
+/**
+ * Where new blocks get their memory: `'native'` (external buffers over Rust-allocated memory) or
+ * `'v8'` (V8-owned buffers: Electron's memory cage forbids external ones, or
+ * `LIGHTWATCH_MEMORY_BACKING=v8` forced it). Alignment guarantees are the same either way.
+ */
+export function memoryBacking(): 'native' | 'v8' {
+  return native.memoryBacking();
+}

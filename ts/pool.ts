@@ -1,0 +1,246 @@
+/**
+ * The pool: fixed-size slots of one typed array type, handed out and taken back in O(1).
+ *
+ * Why the free list runs here: a crossing on allocate and another on deallocate would make the
+ * pool slower than letting the GC do the work (DESIGN.md). So every slot's view is cut once, when
+ * its chunk arrives, and tagged with its index; `allocate` pops an index and `deallocate` pushes
+ * it back after checking, in O(1), that the view is this pool's current view of a live slot.
+ * Native code only adds, renews and frees whole chunks.
+ * @module
+ */
+
+import {
+  checkAlignment,
+  checkPositive,
+  checkType,
+  describe,
+  disposedError,
+  plainError,
+  typeError,
+} from './errors';
+
+import native = require('./native');
+
+import type { TypedArray, TypedArrayConstructor } from './typed-array';
+
+/** Options of a {@link Pool}. */
+export interface PoolOptions {
+  /** Slots in the first chunk, and in every chunk added when the pool is full; 1024 by default. */
+  initialCapacity?: number;
+  /**
+   * Alignment of every slot's first byte: a power of two from 1 to 65536, raised to the type's
+   * `BYTES_PER_ELEMENT`, which is the default.
+   */
+  alignment?: number;
+  /** Zero a reused slot on `allocate`; `false` by default (fresh slots are always zero). */
+  zero?: boolean;
+}
+
+/** The slots of the first chunk, and of each later one, when `initialCapacity` is not given. */
+export const DEFAULT_CAPACITY = 1024;
+
+/** Each view this pool hands out carries its slot index under this key. */
+const SLOT = Symbol('lightwatch-memory.slot');
+type Tagged = { [SLOT]?: number };
+
+// Slot states; 0 is a fresh slot, never used. A freed slot is "dirty": it holds what its last
+// user wrote.
+const LIVE = 1;
+const FREED = 2;
+
+/**
+ * A pool of equal slots, each a view of `length` elements of one typed array type: the nodes of
+ * a graph, the small tensors of an autograd tape.
+ *
+ * ```ts
+ * using pool = new Pool(Float32Array, 16);
+ * const node = pool.allocate(); // a Float32Array(16) over native memory
+ * pool.deallocate(node);        // the slot is free again: O(1), no GC
+ * ```
+ */
+export class Pool<T extends TypedArray> implements Disposable {
+  readonly #type: TypedArrayConstructor<T>;
+  readonly #length: number;
+  readonly #chunkSlots: number;
+  readonly #zero: boolean;
+  /** Bytes from one slot's start to the next (the core's `slot_stride`). */
+  readonly #stride: number;
+  #handle: native.NativePool | null;
+  /** One buffer per chunk (the current epoch), and where its first slot starts. */
+  #buffers: ArrayBuffer[] = [];
+  readonly #starts: number[] = [];
+  /** Every slot's current view, by slot index. */
+  #views: T[] = [];
+  /** Every slot's state (0 fresh, LIVE, FREED), by slot index. */
+  #states: Uint8Array = new Uint8Array(0);
+  /** Indices of free slots; `allocate` pops the last. */
+  #free: number[] = [];
+
+  /**
+   * @param type the slots' typed array constructor, e.g. `Float32Array`.
+   * @param length elements per slot, an integer >= 1.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` for a wrong argument type; RangeError
+   *   `ERR_OUT_OF_RANGE`, `ERR_INVALID_ALIGNMENT` or `ERR_OUT_OF_MEMORY`.
+   */
+  constructor(type: TypedArrayConstructor<T>, length: number, options: PoolOptions = {}) {
+    const elementSize = checkType(type);
+    const slotLength = checkPositive(length, 'length');
+    if (typeof options !== 'object' || options === null) {
+      throw typeError(
+        'ERR_INVALID_ARG_TYPE',
+        `options must be an object; received ${describe(options)}`,
+      );
+    }
+    const { initialCapacity = DEFAULT_CAPACITY, alignment, zero = false } = options;
+    const chunkSlots = checkPositive(initialCapacity, 'initialCapacity');
+    const align =
+      alignment === undefined ? elementSize : Math.max(checkAlignment(alignment), elementSize);
+    if (typeof zero !== 'boolean') {
+      throw typeError('ERR_INVALID_ARG_TYPE', `zero must be a boolean; received ${describe(zero)}`);
+    }
+    this.#type = type;
+    this.#length = slotLength;
+    this.#chunkSlots = chunkSlots;
+    this.#zero = zero;
+    this.#handle = new native.NativePool(slotLength * elementSize, align);
+    this.#stride = this.#handle.stride;
+    try {
+      this.#grow();
+    } catch (error) {
+      this.#handle.dispose([]);
+      throw error;
+    }
+  }
+
+  /**
+   * A free slot, growing the pool by one chunk if none is left (live slots never move).
+   * A slot never used before is zero; a reused one holds what its last user wrote, unless the
+   * pool was made with `zero: true`.
+   * @throws RangeError `ERR_OUT_OF_MEMORY` if the pool must grow and cannot; Error
+   *   `ERR_DISPOSED` after dispose.
+   */
+  allocate(): T {
+    if (this.#free.length === 0) this.#grow();
+    const slot = this.#free.pop() as number;
+    const view = this.#views[slot] as T;
+    if (this.#states[slot] === FREED && this.#zero) view.fill(0 as never);
+    this.#states[slot] = LIVE;
+    return view;
+  }
+
+  /**
+   * Frees the slot that `view` came from, in O(1).
+   * @throws Error `ERR_DOUBLE_FREE` if the slot is already free; `ERR_FOREIGN_VIEW` if this pool
+   *   did not hand `view` out (or cleared it since); TypeError `ERR_INVALID_ARG_TYPE` if `view`
+   *   is not a typed array; Error `ERR_DISPOSED` after dispose.
+   */
+  deallocate(view: T): void {
+    const slot = typeof view === 'object' && view !== null ? (view as Tagged)[SLOT] : undefined;
+    if (slot === undefined || this.#views[slot] !== view) throw this.#notMine(view);
+    if (this.#states[slot] !== LIVE) {
+      throw plainError('ERR_DOUBLE_FREE', `pool slot ${slot} is already free: double free`);
+    }
+    this.#states[slot] = FREED;
+    this.#free.push(slot);
+  }
+
+  #notMine(view: unknown): Error {
+    if (this.#handle === null) return disposedError('pool');
+    if (!ArrayBuffer.isView(view)) {
+      return typeError(
+        'ERR_INVALID_ARG_TYPE',
+        `view must be a typed array; received ${describe(view)}`,
+      );
+    }
+    return plainError(
+      'ERR_FOREIGN_VIEW',
+      'the view was not handed out by this pool (or the pool was cleared since)',
+    );
+  }
+
+  /**
+   * Frees every slot; the capacity is kept, and every view handed out before is detached.
+   * @throws Error `ERR_DISPOSED` after dispose.
+   */
+  clear(): void {
+    const handle = this.#live();
+    this.#buffers = handle.clear(this.#buffers);
+    const views = this.#views;
+    const states = this.#states;
+    for (let slot = 0; slot < views.length; slot++) {
+      views[slot] = this.#cut(slot);
+      if (states[slot] === LIVE) states[slot] = FREED;
+    }
+    this.#free = this.#freeList(0, views.length);
+  }
+
+  /** Live slots. */
+  get size(): number {
+    this.#live();
+    return this.#views.length - this.#free.length;
+  }
+
+  /** All slots, live and free. */
+  get capacity(): number {
+    this.#live();
+    return this.#views.length;
+  }
+
+  /**
+   * Frees every chunk now and detaches every view. Any later use throws `ERR_DISPOSED`; a second
+   * `dispose` does nothing. Without it, the garbage collector frees the memory.
+   */
+  dispose(): void {
+    const handle = this.#handle;
+    if (handle === null) return;
+    handle.dispose(this.#buffers);
+    this.#handle = null;
+    this.#buffers = [];
+    this.#views = [];
+    this.#states = new Uint8Array(0);
+    this.#free = [];
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** Adds a chunk of `#chunkSlots` fresh slots; on error nothing changes. */
+  #grow(): void {
+    const handle = this.#live();
+    const parts = handle.addChunk(this.#chunkSlots);
+    const first = this.#views.length;
+    const capacity = first + this.#chunkSlots;
+    this.#buffers.push(parts.buffer);
+    this.#starts.push(parts.start);
+    if (capacity > this.#states.length) {
+      const states = new Uint8Array(Math.max(capacity, 2 * this.#states.length));
+      states.set(this.#states);
+      this.#states = states;
+    }
+    for (let slot = first; slot < capacity; slot++) this.#views.push(this.#cut(slot));
+    // Growth only happens when no slot is free.
+    this.#free = this.#freeList(first, capacity);
+  }
+
+  /** A new view of slot `slot` over its chunk's current buffer, tagged with its index. */
+  #cut(slot: number): T {
+    const chunk = Math.floor(slot / this.#chunkSlots);
+    const offset = (this.#starts[chunk] as number) + (slot % this.#chunkSlots) * this.#stride;
+    const view = new this.#type(this.#buffers[chunk] as ArrayBuffer, offset, this.#length);
+    (view as Tagged)[SLOT] = slot;
+    return view;
+  }
+
+  /** Slots `first..end` as a free stack that hands out the lowest index first. */
+  #freeList(first: number, end: number): number[] {
+    const free: number[] = [];
+    for (let slot = end - 1; slot >= first; slot--) free.push(slot);
+    return free;
+  }
+
+  #live(): native.NativePool {
+    if (this.#handle === null) throw disposedError('pool');
+    return this.#handle;
+  }
+}
