@@ -1,0 +1,63 @@
+import test from 'ava';
+
+import {
+  Arena,
+  addressOf,
+  alignedDelete,
+  alignedNew,
+  memoryBacking,
+  memoryStats,
+  Pool,
+} from '../ts/index';
+import { throwsCode } from './helpers';
+
+test('memoryBacking reports the backing in use, as LIGHTWATCH_MEMORY_BACKING asks', (t) => {
+  const expected = process.env.LIGHTWATCH_MEMORY_BACKING === 'v8' ? 'v8' : 'native';
+  t.is(memoryBacking(), expected);
+});
+
+test('addressOf gives the address of buffers and views, byteOffset included', (t) => {
+  using arena = new Arena(256);
+  arena.allocate(16);
+  const view = arena.alloc(Float32Array, 4);
+  const base = addressOf(view.buffer);
+  t.is(addressOf(view), base + BigInt(view.byteOffset));
+  t.is(addressOf(new DataView(view.buffer, 8)), base + 8n);
+  const shared = new Float32Array(new SharedArrayBuffer(16), 4);
+  t.is(typeof addressOf(shared), 'bigint');
+});
+
+test('addressOf rejects non-buffers and detached buffers with codes', (t) => {
+  throwsCode(t, () => addressOf(null as never), TypeError, 'ERR_INVALID_ARG_TYPE');
+  throwsCode(t, () => addressOf(42 as never), TypeError, 'ERR_INVALID_ARG_TYPE');
+  throwsCode(t, () => addressOf({} as never), TypeError, 'ERR_INVALID_ARG_TYPE');
+  throwsCode(
+    t,
+    () => addressOf(new SharedArrayBuffer(8) as never),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  );
+  const arena = new Arena(64);
+  const view = arena.allocate(8);
+  arena.dispose();
+  throwsCode(t, () => addressOf(view), Error, 'ERR_INVALID_STATE');
+});
+
+test.serial('memoryStats counts arenas, pools and aligned buffers and their bytes', (t) => {
+  const before = memoryStats();
+  const arena = new Arena(4096);
+  const pool = new Pool(Float32Array, 16, { initialCapacity: 4 });
+  pool.allocate();
+  for (let i = 0; i < 4; i++) pool.allocate(); // grows: a second chunk
+  const weights = alignedNew(Float32Array, 256, 64);
+  const held = memoryStats();
+  t.is(held.arenas, before.arenas + 1);
+  t.is(held.pools, before.pools + 1);
+  t.is(held.alignedBuffers, before.alignedBuffers + 1);
+  t.is(held.liveBlocks, before.liveBlocks + 4);
+  t.true(held.liveBytes >= before.liveBytes + 4096 + 2 * 4 * 64 + 1024);
+  arena.dispose();
+  pool.dispose();
+  alignedDelete(weights);
+  t.deepEqual(memoryStats(), before);
+});
