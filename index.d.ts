@@ -48,6 +48,12 @@ export declare class NativePool {
 }
 
 /**
+ * Panics on purpose, so the test suite can prove that a panic in the binding becomes a
+ * JavaScript exception (`catch_unwind`) instead of aborting the process. Not part of the API.
+ */
+export declare function __panicForTests(message: string): void
+
+/**
  * The native address of the first byte of an `ArrayBuffer`, typed array or `DataView`.
  *
  * # Errors

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeAligned = nativeBinding.NativeAligned
 module.exports.NativeArena = nativeBinding.NativeArena
 module.exports.NativePool = nativeBinding.NativePool
+module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.addressOf = nativeBinding.addressOf
 module.exports.createAligned = nativeBinding.createAligned
 module.exports.createArena = nativeBinding.createArena

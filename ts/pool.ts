@@ -43,11 +43,6 @@ export const DEFAULT_CAPACITY = 1024;
 const SLOT = Symbol('lightwatch-memory.slot');
 type Tagged = { [SLOT]?: number };
 
-// Slot states; 0 is a fresh slot, never used. A freed slot is "dirty": it holds what its last
-// user wrote.
-const LIVE = 1;
-const FREED = 2;
-
 /**
  * A pool of equal slots, each a view of `length` elements of one typed array type: the nodes of
  * a graph, the small tensors of an autograd tape.
@@ -69,12 +64,19 @@ export class Pool<T extends TypedArray> implements Disposable {
   /** One buffer per chunk (the current epoch), and where its first slot starts. */
   #buffers: ArrayBuffer[] = [];
   readonly #starts: number[] = [];
-  /** Every slot's current view, by slot index. */
+  /** Slots in all chunks. */
+  #capacity = 0;
+  /**
+   * The view of every slot cut so far, by slot index. Views are cut on a slot's first use, in
+   * slot order, not when its chunk arrives: a pool of a million slots costs nothing up front.
+   */
   #views: T[] = [];
-  /** Every slot's state (0 fresh, LIVE, FREED), by slot index. */
-  #states: Uint8Array = new Uint8Array(0);
-  /** Indices of free slots; `allocate` pops the last. */
+  /** 1 for a live slot, 0 for a free one, by slot index (as far as views are cut). */
+  #live: Uint8Array = new Uint8Array(64);
+  /** Indices of freed slots, all cut; `allocate` pops the last. */
   #free: number[] = [];
+  /** Slots below this index held data before the last `clear`: not zero when cut again. */
+  #dirty = 0;
 
   /**
    * @param type the slots' typed array constructor, e.g. `Float32Array`.
@@ -120,11 +122,28 @@ export class Pool<T extends TypedArray> implements Disposable {
    *   `ERR_DISPOSED` after dispose.
    */
   allocate(): T {
-    if (this.#free.length === 0) this.#grow();
+    if (this.#free.length === 0) return this.#cutNext();
     const slot = this.#free.pop() as number;
     const view = this.#views[slot] as T;
-    if (this.#states[slot] === FREED && this.#zero) view.fill(0 as never);
-    this.#states[slot] = LIVE;
+    // Every slot in the free list was used: zero it if asked.
+    if (this.#zero) view.fill(0 as never);
+    this.#live[slot] = 1;
+    return view;
+  }
+
+  /** Cuts the view of the first slot never used since the last clear, growing if needed. */
+  #cutNext(): T {
+    const slot = this.#views.length;
+    if (slot === this.#capacity) this.#grow();
+    const view = this.#cut(slot);
+    if (this.#zero && slot < this.#dirty) view.fill(0 as never);
+    if (slot === this.#live.length) {
+      const live = new Uint8Array(2 * slot);
+      live.set(this.#live);
+      this.#live = live;
+    }
+    this.#views.push(view);
+    this.#live[slot] = 1;
     return view;
   }
 
@@ -137,10 +156,10 @@ export class Pool<T extends TypedArray> implements Disposable {
   deallocate(view: T): void {
     const slot = typeof view === 'object' && view !== null ? (view as Tagged)[SLOT] : undefined;
     if (slot === undefined || this.#views[slot] !== view) throw this.#notMine(view);
-    if (this.#states[slot] !== LIVE) {
+    if (this.#live[slot] !== 1) {
       throw plainError('ERR_DOUBLE_FREE', `pool slot ${slot} is already free: double free`);
     }
-    this.#states[slot] = FREED;
+    this.#live[slot] = 0;
     this.#free.push(slot);
   }
 
@@ -163,27 +182,24 @@ export class Pool<T extends TypedArray> implements Disposable {
    * @throws Error `ERR_DISPOSED` after dispose.
    */
   clear(): void {
-    const handle = this.#live();
+    const handle = this.#handleOrThrow();
     this.#buffers = handle.clear(this.#buffers);
-    const views = this.#views;
-    const states = this.#states;
-    for (let slot = 0; slot < views.length; slot++) {
-      views[slot] = this.#cut(slot);
-      if (states[slot] === LIVE) states[slot] = FREED;
-    }
-    this.#free = this.#freeList(0, views.length);
+    this.#dirty = Math.max(this.#dirty, this.#views.length);
+    this.#views = [];
+    this.#live.fill(0);
+    this.#free = [];
   }
 
   /** Live slots. */
   get size(): number {
-    this.#live();
+    this.#handleOrThrow();
     return this.#views.length - this.#free.length;
   }
 
   /** All slots, live and free. */
   get capacity(): number {
-    this.#live();
-    return this.#views.length;
+    this.#handleOrThrow();
+    return this.#capacity;
   }
 
   /**
@@ -197,8 +213,9 @@ export class Pool<T extends TypedArray> implements Disposable {
     this.#handle = null;
     this.#buffers = [];
     this.#views = [];
-    this.#states = new Uint8Array(0);
+    this.#live = new Uint8Array(0);
     this.#free = [];
+    this.#capacity = 0;
   }
 
   [Symbol.dispose](): void {
@@ -207,20 +224,10 @@ export class Pool<T extends TypedArray> implements Disposable {
 
   /** Adds a chunk of `#chunkSlots` fresh slots; on error nothing changes. */
   #grow(): void {
-    const handle = this.#live();
-    const parts = handle.addChunk(this.#chunkSlots);
-    const first = this.#views.length;
-    const capacity = first + this.#chunkSlots;
+    const parts = this.#handleOrThrow().addChunk(this.#chunkSlots);
     this.#buffers.push(parts.buffer);
     this.#starts.push(parts.start);
-    if (capacity > this.#states.length) {
-      const states = new Uint8Array(Math.max(capacity, 2 * this.#states.length));
-      states.set(this.#states);
-      this.#states = states;
-    }
-    for (let slot = first; slot < capacity; slot++) this.#views.push(this.#cut(slot));
-    // Growth only happens when no slot is free.
-    this.#free = this.#freeList(first, capacity);
+    this.#capacity += this.#chunkSlots;
   }
 
   /** A new view of slot `slot` over its chunk's current buffer, tagged with its index. */
@@ -232,14 +239,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     return view;
   }
 
-  /** Slots `first..end` as a free stack that hands out the lowest index first. */
-  #freeList(first: number, end: number): number[] {
-    const free: number[] = [];
-    for (let slot = end - 1; slot >= first; slot--) free.push(slot);
-    return free;
-  }
-
-  #live(): native.NativePool {
+  #handleOrThrow(): native.NativePool {
     if (this.#handle === null) throw disposedError('pool');
     return this.#handle;
   }

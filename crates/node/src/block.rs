@@ -141,10 +141,14 @@ impl Block {
                     EXTERNAL_REFUSED.store(true, Ordering::Relaxed);
                     // Dropping `block` frees the memory and takes back its counters.
                 }
-                Err(status) => {
-                    return Err(check(env, status, "napi_create_external_arraybuffer").unwrap_err())
+                Err(_) => {
+                    // Refused for this block only: Node 20 builds external buffers as `Buffer`s,
+                    // which stop at 4 GiB (it throws ERR_BUFFER_TOO_LARGE). V8's own buffers go
+                    // further, so this block takes the fallback.
+                    clear_exception(env);
                 }
             }
+            drop(block);
         }
         Self::allocate_v8(env, size, alignment, kind)
     }
@@ -381,16 +385,22 @@ fn construct_buffer(env: &Env, len: usize) -> Result<sys::napi_value, ()> {
     if status == sys::Status::napi_ok {
         return Ok(buffer);
     }
+    // The RangeError V8 threw is replaced by ours.
+    clear_exception(env);
+    Err(())
+}
+
+/// Clears a pending exception, if any: the caller replaces it with a coded error or recovers.
+fn clear_exception(env: &Env) {
     let mut pending = false;
     let mut exception = ptr::null_mut();
-    // SAFETY: valid env and out-pointers; clears the RangeError V8 threw, which ours replaces.
+    // SAFETY: valid env and out-pointers to locals.
     unsafe {
-        sys::napi_is_exception_pending(raw, &mut pending);
+        sys::napi_is_exception_pending(env.raw(), &mut pending);
         if pending {
-            sys::napi_get_and_clear_last_exception(raw, &mut exception);
+            sys::napi_get_and_clear_last_exception(env.raw(), &mut exception);
         }
     }
-    Err(())
 }
 
 fn detach(env: &Env, buffer: sys::napi_value) -> napi::Result<()> {

@@ -95,3 +95,10 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
     }
     Ok(BigInt::from(data as usize as u64))
 }
+
+/// Panics on purpose, so the test suite can prove that a panic in the binding becomes a
+/// JavaScript exception (`catch_unwind`) instead of aborting the process. Not part of the API.
+#[napi(catch_unwind, js_name = "__panicForTests")]
+pub fn panic_for_tests(message: String) {
+    panic!("{message}");
+}
