@@ -94,7 +94,9 @@ function release(value: unknown): void {
   if (owner.handle.released) {
     throw plainError('ERR_DOUBLE_FREE', 'this aligned buffer has already been freed: double free');
   }
-  if (view.byteOffset !== owner.start) {
+  // A detached buffer that was never freed was transferred away: give the block up (native code
+  // never frees memory that another buffer may now hold).
+  if (view.buffer.byteLength !== 0 && view.byteOffset !== owner.start) {
     throw plainError(
       'ERR_FOREIGN_VIEW',
       `the view starts ${view.byteOffset - owner.start} bytes into an aligned buffer; pass the view that was returned`,

@@ -74,7 +74,10 @@ pub(crate) struct Block {
     len: usize,
     /// Offset of the first aligned byte in the `ArrayBuffer`.
     start: usize,
-    released: AtomicBool,
+    /// Set once the memory is freed and off the counters.
+    freed: AtomicBool,
+    /// Set when dispose finds the current buffer transferred away (see `release`).
+    abandoned: AtomicBool,
     /// The env that reported the memory to V8, to take the report back.
     env: sys::napi_env,
 }
@@ -207,7 +210,8 @@ impl Block {
             data,
             len,
             start,
-            released: AtomicBool::new(false),
+            freed: AtomicBool::new(false),
+            abandoned: AtomicBool::new(false),
             env: env.raw(),
         };
         block.account(1);
@@ -326,7 +330,16 @@ impl Block {
     }
 
     /// Detaches `current` and frees the memory now.
+    ///
+    /// If `current` is already detached, its memory was transferred away (a `postMessage` or
+    /// `structuredClone` transfer of a V8-owned buffer, `ArrayBuffer.prototype.transfer`): whoever
+    /// holds it now may still use it, so the block is only given up, never freed here; the
+    /// memory goes when the last holder does. Dispose must always be able to finish.
     pub(crate) fn release(&self, env: &Env, current: sys::napi_value) -> napi::Result<()> {
+        if is_detached(env, current) {
+            self.abandoned.store(true, Ordering::Release);
+            return Ok(());
+        }
         self.validate(env, current)?;
         detach(env, current)?;
         self.free_now();
@@ -335,7 +348,7 @@ impl Block {
 
     /// Frees the memory (native) and takes the block off the counters, once.
     fn free_now(&self) {
-        if !self.released.swap(true, Ordering::AcqRel) {
+        if !self.freed.swap(true, Ordering::AcqRel) {
             drop(
                 self.memory
                     .lock()
@@ -346,8 +359,9 @@ impl Block {
         }
     }
 
+    /// Whether JavaScript may no longer use the block: freed, or given up after a transfer.
     pub(crate) fn is_released(&self) -> bool {
-        self.released.load(Ordering::Acquire)
+        self.freed.load(Ordering::Acquire) || self.abandoned.load(Ordering::Acquire)
     }
 
     /// Offset of the first aligned byte in every epoch's `ArrayBuffer`.
@@ -401,6 +415,14 @@ fn clear_exception(env: &Env) {
             sys::napi_get_and_clear_last_exception(env.raw(), &mut exception);
         }
     }
+}
+
+/// Whether `value` is a detached `ArrayBuffer`.
+pub(crate) fn is_detached(env: &Env, value: sys::napi_value) -> bool {
+    let mut detached = false;
+    // SAFETY: valid env and value; out-pointer to a local. A non-ArrayBuffer leaves it false.
+    let status = unsafe { sys::napi_is_detached_arraybuffer(env.raw(), value, &mut detached) };
+    status == sys::Status::napi_ok && detached
 }
 
 fn detach(env: &Env, buffer: sys::napi_value) -> napi::Result<()> {

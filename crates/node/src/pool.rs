@@ -111,7 +111,13 @@ impl NativePool {
         if self.disposed {
             return Ok(());
         }
-        self.check_all(env, &current)?;
+        // A chunk whose buffer was transferred away is given up, not validated (see `release`).
+        self.check_count(env, &current)?;
+        for (chunk, buffer) in self.chunks.iter().zip(&current) {
+            if !block::is_detached(env, buffer.raw()) {
+                chunk.validate(env, buffer.raw())?;
+            }
+        }
         for (chunk, buffer) in self.chunks.iter().zip(&current) {
             chunk.release(env, buffer.raw())?;
         }
@@ -123,6 +129,14 @@ impl NativePool {
 
     /// Validates every buffer before touching any, so a bad list changes nothing.
     fn check_all(&self, env: &Env, current: &[Unknown<'_>]) -> napi::Result<()> {
+        self.check_count(env, current)?;
+        self.chunks
+            .iter()
+            .zip(current)
+            .try_for_each(|(chunk, buffer)| chunk.validate(env, buffer.raw()))
+    }
+
+    fn check_count(&self, env: &Env, current: &[Unknown<'_>]) -> napi::Result<()> {
         if current.len() != self.chunks.len() {
             return Err(error::invalid_state(
                 env,
@@ -133,10 +147,7 @@ impl NativePool {
                 ),
             ));
         }
-        self.chunks
-            .iter()
-            .zip(current)
-            .try_for_each(|(chunk, buffer)| chunk.validate(env, buffer.raw()))
+        Ok(())
     }
 }
 
