@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'ERR_DOUBLE_FREE'
   | 'ERR_FOREIGN_VIEW'
   | 'ERR_DISPOSED'
-  | 'ERR_INVALID_STATE';
+  | 'ERR_INVALID_STATE'
+  | 'ERR_NATIVE_ADDON_NOT_LOADED';
 
 /** An error thrown by this package: a real `TypeError`, `RangeError` or `Error`, with a `code`. */
 export type MemoryError = (TypeError | RangeError | Error) & { readonly code: ErrorCode };
