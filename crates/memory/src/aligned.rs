@@ -30,7 +30,8 @@ pub fn layout(size: usize, alignment: usize) -> Result<Layout, AllocError> {
     if !alignment.is_power_of_two() {
         return Err(AllocError::InvalidAlignment { alignment });
     }
-    Layout::from_size_align(size, alignment).map_err(|_| AllocError::SizeOverflow { size, alignment })
+    Layout::from_size_align(size, alignment)
+        .map_err(|_| AllocError::SizeOverflow { size, alignment })
 }
 
 /// Where fresh memory starts: zeroed, or whatever the allocator left there.
@@ -43,7 +44,10 @@ enum Fill {
 /// Allocates `layout` (non-zero size) from the global allocator.
 #[cold]
 fn allocate(layout: Layout, fill: Fill) -> Result<NonNull<u8>, AllocError> {
-    debug_assert!(layout.size() > 0, "zero-sized layouts never reach the allocator");
+    debug_assert!(
+        layout.size() > 0,
+        "zero-sized layouts never reach the allocator"
+    );
     // SAFETY: `layout` has a non-zero size, as `GlobalAlloc::alloc` requires.
     let ptr = unsafe {
         match fill {
@@ -59,7 +63,10 @@ fn allocate(layout: Layout, fill: Fill) -> Result<NonNull<u8>, AllocError> {
 
 /// A dangling pointer aligned to `alignment`: the address of every zero-sized allocation.
 fn dangling(alignment: usize) -> NonNull<u8> {
-    debug_assert!(alignment.is_power_of_two(), "alignment {alignment} is not a power of two");
+    debug_assert!(
+        alignment.is_power_of_two(),
+        "alignment {alignment} is not a power of two"
+    );
     // SAFETY: a power of two is never zero. The pointer is never dereferenced (zero bytes).
     unsafe { NonNull::new_unchecked(core::ptr::without_provenance_mut(alignment)) }
 }
@@ -170,7 +177,10 @@ impl AlignedBlock {
     /// If the block was made with [`AlignedBlock::uninit`] and not yet filled.
     #[must_use]
     pub fn as_slice(&self) -> &[u8] {
-        assert!(self.initialized, "read of an uninitialised AlignedBlock; fill it first");
+        assert!(
+            self.initialized,
+            "read of an uninitialised AlignedBlock; fill it first"
+        );
         // SAFETY: `ptr` is valid for `len` bytes (or dangling with len 0), every byte is
         // initialised, and `&self` keeps the block alive and unaliased by `&mut`.
         unsafe { core::slice::from_raw_parts(self.ptr.as_ptr(), self.len()) }
@@ -182,7 +192,10 @@ impl AlignedBlock {
     /// If the block was made with [`AlignedBlock::uninit`] and not yet filled.
     #[must_use]
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        assert!(self.initialized, "read of an uninitialised AlignedBlock; fill it first");
+        assert!(
+            self.initialized,
+            "read of an uninitialised AlignedBlock; fill it first"
+        );
         // SAFETY: as in `as_slice`, and `&mut self` makes the borrow unique.
         unsafe { core::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len()) }
     }
@@ -252,14 +265,20 @@ fn prefixed_layout(size: usize, alignment: usize) -> Result<(Layout, usize), All
     Ok((whole, offset))
 }
 
-fn aligned_alloc_with(size: usize, alignment: usize, fill: Fill) -> Result<NonNull<u8>, AllocError> {
+fn aligned_alloc_with(
+    size: usize,
+    alignment: usize,
+    fill: Fill,
+) -> Result<NonNull<u8>, AllocError> {
     let (whole, offset) = prefixed_layout(size, alignment)?;
     let base = allocate(whole, fill).map_err(|_| AllocError::OutOfMemory { size, alignment })?;
     // SAFETY: `offset` < `whole.size()`, and the header fits before it: `extend` placed the
     // requested part after a whole `Header`, so `offset >= size_of::<Header>()`.
     unsafe {
         let user = base.add(offset);
-        user.cast::<Header>().sub(1).write(Header { size, alignment });
+        user.cast::<Header>()
+            .sub(1)
+            .write(Header { size, alignment });
         Ok(user)
     }
 }
@@ -295,6 +314,11 @@ pub fn aligned_alloc_zeroed(size: usize, alignment: usize) -> Result<NonNull<u8>
 ///
 /// # Safety
 /// `ptr` must come from [`aligned_alloc`] or [`aligned_alloc_zeroed`] and not have been freed.
+///
+/// # Panics
+/// If the header before `ptr` no longer describes a valid layout, which only a broken safety
+/// contract can cause (a write before the first byte): better a panic than a free with the wrong
+/// layout.
 pub unsafe fn aligned_free(ptr: NonNull<u8>) {
     // SAFETY: the caller guarantees `ptr` came from `aligned_alloc_with`, which wrote a header
     // right before it.
@@ -328,7 +352,10 @@ pub fn aligned_new<T: Default>(count: usize, alignment: usize) -> Result<NonNull
     let alignment = alignment.max(align_of::<T>());
     let size = count
         .checked_mul(size_of::<T>())
-        .ok_or(AllocError::SizeOverflow { size: usize::MAX, alignment })?;
+        .ok_or(AllocError::SizeOverflow {
+            size: usize::MAX,
+            alignment,
+        })?;
     let first = aligned_alloc(size, alignment)?.cast::<T>();
     for i in 0..count {
         // SAFETY: the allocation holds `count` properly aligned `T`s; slot `i` is in bounds.

@@ -65,19 +65,20 @@ impl Bump {
         // `base + cursor` cannot overflow: `new` checked `base + capacity`, and cursor <= capacity.
         let address = self.base + self.cursor;
         let padding = address.wrapping_neg() & (alignment - 1);
-        let start = self.cursor + padding;
-        match start.checked_add(size) {
-            Some(end) if end <= self.capacity => {
-                self.cursor = end;
-                debug_assert!(
-                    (self.base + start) % alignment == 0,
-                    "offset {start} from base {:#x} is not aligned to {alignment}",
-                    self.base
-                );
-                Ok(start)
-            }
-            _ => Err(self.exhausted(size)),
+        // Compared against what is left rather than added up: near the top of the address space
+        // `cursor + padding` or `start + size` could wrap.
+        let available = self.capacity - self.cursor;
+        if padding > available || size > available - padding {
+            return Err(self.exhausted(size));
         }
+        let start = self.cursor + padding;
+        self.cursor = start + size;
+        debug_assert!(
+            (self.base + start).is_multiple_of(alignment),
+            "offset {start} from base {:#x} is not aligned to {alignment}",
+            self.base
+        );
+        Ok(start)
     }
 
     #[cold]
@@ -135,6 +136,10 @@ impl Bump {
 pub struct Arena {
     block: AlignedBlock,
     bump: Cell<Bump>,
+    /// Bytes at or past this offset have only ever been written as bytes, so they are
+    /// initialised. Below it, a typed claim ([`Arena::alloc_slice_fill`]) may have left padding
+    /// bytes uninitialised, which the byte API must not hand out as `u8`s: it zeroes them first.
+    typed_end: Cell<usize>,
 }
 
 impl Arena {
@@ -154,20 +159,57 @@ impl Arena {
         Ok(Self {
             block,
             bump: Cell::new(bump),
+            typed_end: Cell::new(0),
         })
     }
 
     /// Claims `size` bytes aligned to `alignment` and returns their offset from the arena's start
-    /// (the raw API: the binding cuts views at this offset).
+    /// (the raw API: the binding cuts views at this offset). The bytes are initialised: see
+    /// [`Arena::allocate`] for what they hold.
     ///
     /// # Errors
     /// [`AllocError::InvalidAlignment`] or [`AllocError::Exhausted`]; the arena is unchanged.
     #[inline]
     pub fn allocate_offset(&self, size: usize, alignment: usize) -> Result<usize, AllocError> {
+        let offset = self.claim(size, alignment)?;
+        if offset < self.typed_end.get() {
+            self.scrub(offset);
+        }
+        Ok(offset)
+    }
+
+    /// The bump itself: claims the bytes, whatever they hold.
+    #[inline]
+    fn claim(&self, size: usize, alignment: usize) -> Result<usize, AllocError> {
         let mut bump = self.bump.get();
         let offset = bump.allocate(size, alignment)?;
         self.bump.set(bump);
         Ok(offset)
+    }
+
+    /// Zeroes what typed claims left from `from` up, so the byte API never hands out an
+    /// uninitialised padding byte. An arena used only through the byte API never gets here; one
+    /// that mixes typed and byte claims over the same memory pays at most one `memset` of the
+    /// region below its highest typed claim per reset cycle.
+    #[cold]
+    #[inline(never)]
+    fn scrub(&self, from: usize) {
+        let typed_end = self.typed_end.get();
+        debug_assert!(
+            from < typed_end && typed_end <= self.capacity(),
+            "scrub {from}..{typed_end}"
+        );
+        // SAFETY: `typed_end <= capacity`, so the range is inside the block. No one holds a
+        // reference to it: `from` is where the current claim starts, every earlier claim since
+        // the last reset lies below it, and claims from before the reset ended with the `&mut`
+        // borrow `reset` took.
+        unsafe {
+            self.block
+                .as_ptr()
+                .add(from)
+                .write_bytes(0, typed_end - from);
+        }
+        self.typed_end.set(from);
     }
 
     /// Claims `size` bytes aligned to `alignment` and returns a pointer to the first one.
@@ -182,8 +224,14 @@ impl Arena {
         Ok(unsafe { self.block.as_non_null().add(offset) })
     }
 
-    /// Claims `size` bytes aligned to `alignment` (the spec's `allocate`). The bytes are zero in
-    /// a fresh arena and hold what the last user left after a [`reset`](Arena::reset).
+    /// Claims `size` bytes aligned to `alignment` (the spec's `allocate`).
+    ///
+    /// The bytes are zero in a fresh arena. After a [`reset`](Arena::reset) they are not zeroed
+    /// (like `Buffer.allocUnsafe`): they hold what was last written to them, except where typed
+    /// values ([`Arena::alloc_slice_fill`], [`Arena::alloc_slice_copy`]) have been claimed since
+    /// the arena last zeroed them. A typed value's padding bytes are uninitialised, so before
+    /// handing that region out as bytes again the arena zeroes it, from the claim's start to the
+    /// end of the last typed claim. Either way every byte handed out is initialised.
     ///
     /// # Errors
     /// As [`Arena::allocate_offset`].
@@ -240,9 +288,13 @@ impl Arena {
                 size: usize::MAX,
                 alignment,
             })?;
-        let ptr = self.allocate_raw(size, alignment)?;
-        // SAFETY: the claim is `len * size_of::<T>()` bytes aligned for `T`, owned by this borrow.
-        Ok(unsafe { core::slice::from_raw_parts_mut(ptr.as_ptr().cast(), len) })
+        // Typed values need no scrub (they are written before they are read), but their padding
+        // bytes will be uninitialised afterwards: move the mark past them.
+        let offset = self.claim(size, alignment)?;
+        self.typed_end.set(self.typed_end.get().max(offset + size));
+        // SAFETY: `Bump` keeps `offset + size <= capacity`: the claim is `len * size_of::<T>()`
+        // bytes inside the block, aligned for `T`, and owned by this borrow until `reset`.
+        Ok(unsafe { core::slice::from_raw_parts_mut(self.block.as_ptr().add(offset).cast(), len) })
     }
 
     /// Makes the whole arena free again; the same memory is handed out from the start.

@@ -6,8 +6,9 @@
 //!
 //! Everything comes from `std::alloc` with an explicit [`core::alloc::Layout`]. A failed
 //! allocation is an [`AllocError`], never an abort or a panic, and a refused call leaves the
-//! allocator as it was. None of the types is thread-safe by design (single-threaded inference):
-//! they are `Send`, not `Sync`.
+//! allocator as it was. None of the types locks anything (single-threaded inference): each is
+//! `Send`, and only the [`Arena`], which bumps through `&self`, is not `Sync`; the others change
+//! only through `&mut self`.
 //!
 //! ```
 //! use lightwatch_memory::{Arena, Pool, AlignedBlock};

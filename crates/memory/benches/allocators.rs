@@ -1,0 +1,250 @@
+//! Side by side in one run: the arena against `bumpalo` and the system allocator, the pool
+//! against `slab` and `Box`. Each benchmark is one operation (one allocation, or one
+//! allocate+deallocate pair); the arenas reset every `RESET_EVERY` allocations, and the system
+//! allocator frees its `RESET_EVERY` blocks at the same point, so all three do the same work.
+//!
+//! `cargo bench -p lightwatch-memory --bench allocators -- --warm-up-time 1 --measurement-time 3`
+
+use std::alloc::{alloc, dealloc, Layout};
+use std::hint::black_box;
+use std::ptr::NonNull;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use lightwatch_memory::{Arena, Pool};
+
+/// Allocations between two resets, the same for every contender.
+const RESET_EVERY: usize = 64;
+/// The alignment of every arena request: the arena's default.
+const ALIGNMENT: usize = Arena::DEFAULT_ALIGNMENT;
+
+/// Counts allocations and says when the contender must reset.
+struct Epoch(usize);
+
+impl Epoch {
+    #[inline]
+    fn tick(&mut self) -> bool {
+        self.0 += 1;
+        if self.0 == RESET_EVERY {
+            self.0 = 0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn arena_size(c: &mut Criterion, name: &str, size: usize) {
+    let layout = Layout::from_size_align(size, ALIGNMENT).unwrap();
+    let mut group = c.benchmark_group(name);
+
+    group.bench_function("lightwatch Arena::allocate", |b| {
+        let mut arena = Arena::new(size * RESET_EVERY).unwrap();
+        let mut epoch = Epoch(0);
+        b.iter(|| {
+            let bytes = arena.allocate(black_box(size), black_box(ALIGNMENT));
+            black_box(bytes.map(<[u8]>::as_mut_ptr).ok());
+            if epoch.tick() {
+                arena.reset();
+            }
+        });
+    });
+
+    group.bench_function("bumpalo Bump::alloc_layout", |b| {
+        let mut bump = bumpalo::Bump::with_capacity(size * RESET_EVERY);
+        let mut epoch = Epoch(0);
+        b.iter(|| {
+            black_box(bump.alloc_layout(black_box(layout)));
+            if epoch.tick() {
+                bump.reset();
+            }
+        });
+    });
+
+    group.bench_function("std::alloc alloc+dealloc", |b| {
+        let mut live: Vec<NonNull<u8>> = Vec::with_capacity(RESET_EVERY);
+        let mut epoch = Epoch(0);
+        b.iter(|| {
+            // SAFETY: `layout` has a non-zero size.
+            let ptr = NonNull::new(unsafe { alloc(black_box(layout)) }).expect("out of memory");
+            live.push(black_box(ptr));
+            if epoch.tick() {
+                for ptr in live.drain(..) {
+                    // SAFETY: `ptr` came from `alloc(layout)` just above and is freed once.
+                    unsafe { dealloc(ptr.as_ptr(), layout) };
+                }
+            }
+        });
+        for ptr in live.drain(..) {
+            // SAFETY: as above.
+            unsafe { dealloc(ptr.as_ptr(), layout) };
+        }
+    });
+
+    group.finish();
+}
+
+fn arena(c: &mut Criterion) {
+    arena_size(c, "arena/16B", 16);
+    arena_size(c, "arena/256B", 256);
+    arena_size(c, "arena/4KiB", 4096);
+}
+
+/// The pool's slot type in every contender: one 16-float graph node.
+type Node = [f32; 16];
+/// Slots per pool chunk / slab capacity.
+const POOL_CAPACITY: usize = 1024;
+/// Values already live when the measurement starts, so the free list is not trivially empty.
+const ALREADY_LIVE: usize = POOL_CAPACITY / 2;
+/// Handles kept between an allocation and its deallocation in the `pool` group: each iteration
+/// frees the value allocated `WINDOW` iterations earlier, as a graph frees old nodes.
+const WINDOW: usize = 64;
+
+/// A ring of `WINDOW` handles: `swap` stores the new one and returns the oldest.
+struct Ring<H> {
+    handles: Vec<H>,
+    next: usize,
+}
+
+impl<H> Ring<H> {
+    fn new(handles: Vec<H>) -> Self {
+        assert_eq!(handles.len(), WINDOW);
+        Self { handles, next: 0 }
+    }
+
+    #[inline]
+    fn swap(&mut self, handle: H) -> H {
+        let old = std::mem::replace(&mut self.handles[self.next], handle);
+        self.next = (self.next + 1) % WINDOW;
+        old
+    }
+}
+
+/// The least a free-list pool can do: a stack of free indices over a vector of values, with no
+/// handle checks at all (a stale or foreign index silently corrupts it). Not a contender: the
+/// floor under `Pool`, to show what its double-free and foreign-handle checks cost.
+struct Unchecked {
+    values: Vec<Node>,
+    free: Vec<u32>,
+}
+
+impl Unchecked {
+    fn new(capacity: usize) -> Self {
+        Self {
+            values: vec![[0.0; 16]; capacity],
+            free: (0..capacity as u32).rev().collect(),
+        }
+    }
+
+    #[inline]
+    fn allocate(&mut self, value: Node) -> u32 {
+        let index = self.free.pop().expect("bench stays within capacity");
+        self.values[index as usize] = value;
+        index
+    }
+
+    #[inline]
+    fn deallocate(&mut self, index: u32) -> Node {
+        self.free.push(index);
+        self.values[index as usize]
+    }
+}
+
+fn pool(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pool");
+    let node: Node = [1.5; 16];
+
+    group.bench_function("lightwatch Pool::allocate+deallocate", |b| {
+        let mut pool: Pool<Node> = Pool::new(POOL_CAPACITY).unwrap();
+        let _live: Vec<_> = (0..ALREADY_LIVE)
+            .map(|_| pool.allocate(node).unwrap())
+            .collect();
+        let mut ring = Ring::new((0..WINDOW).map(|_| pool.allocate(node).unwrap()).collect());
+        b.iter(|| {
+            let slot = pool.allocate(black_box(node)).unwrap();
+            let old = ring.swap(slot);
+            black_box(pool.deallocate(black_box(old)).unwrap());
+        });
+    });
+
+    group.bench_function("slab Slab::insert+remove", |b| {
+        let mut slab = slab::Slab::with_capacity(POOL_CAPACITY);
+        for _ in 0..ALREADY_LIVE {
+            slab.insert(node);
+        }
+        let mut ring = Ring::new((0..WINDOW).map(|_| slab.insert(node)).collect());
+        b.iter(|| {
+            let key = slab.insert(black_box(node));
+            let old = ring.swap(key);
+            black_box(slab.remove(black_box(old)));
+        });
+    });
+
+    group.bench_function("Box::new+drop", |b| {
+        let mut ring = Ring::new((0..WINDOW).map(|_| Box::new(node)).collect());
+        b.iter(|| {
+            let boxed = Box::new(black_box(node));
+            let old = ring.swap(boxed);
+            drop(black_box(old));
+        });
+    });
+
+    group.finish();
+
+    // Floors for the same loop: what any pool that takes and returns values must pay.
+    let mut group = c.benchmark_group("pool/floor");
+
+    group.bench_function("unchecked free-list pool", |b| {
+        let mut pool = Unchecked::new(POOL_CAPACITY);
+        for _ in 0..ALREADY_LIVE {
+            pool.allocate(node);
+        }
+        let mut ring = Ring::new((0..WINDOW).map(|_| pool.allocate(node)).collect());
+        b.iter(|| {
+            let index = pool.allocate(black_box(node));
+            let old = ring.swap(index);
+            black_box(pool.deallocate(black_box(old)));
+        });
+    });
+
+    group.bench_function("64 B in and out of a ring", |b| {
+        let mut ring = Ring::new(vec![node; WINDOW]);
+        b.iter(|| black_box(ring.swap(black_box(node))));
+    });
+
+    group.finish();
+
+    // The same pairs with nothing in between: the handle goes straight back. Reported for
+    // completeness; see BENCHMARKS.md for why this shape penalises a 16-byte handle.
+    let mut group = c.benchmark_group("pool/immediate");
+
+    group.bench_function("lightwatch Pool::allocate+deallocate", |b| {
+        let mut pool: Pool<Node> = Pool::new(POOL_CAPACITY).unwrap();
+        let _live: Vec<_> = (0..ALREADY_LIVE)
+            .map(|_| pool.allocate(node).unwrap())
+            .collect();
+        b.iter(|| {
+            let slot = pool.allocate(black_box(node)).unwrap();
+            black_box(pool.deallocate(black_box(slot)).unwrap());
+        });
+    });
+
+    group.bench_function("slab Slab::insert+remove", |b| {
+        let mut slab = slab::Slab::with_capacity(POOL_CAPACITY);
+        for _ in 0..ALREADY_LIVE {
+            slab.insert(node);
+        }
+        b.iter(|| {
+            let key = slab.insert(black_box(node));
+            black_box(slab.remove(black_box(key)));
+        });
+    });
+
+    group.bench_function("Box::new+drop", |b| {
+        b.iter(|| drop(black_box(Box::new(black_box(node)))));
+    });
+
+    group.finish();
+}
+
+criterion_group!(benches, arena, pool);
+criterion_main!(benches);
