@@ -89,8 +89,26 @@ fn dangling(alignment: usize) -> NonNull<u8> {
 pub struct AlignedBlock {
     ptr: NonNull<u8>,
     layout: Layout,
+    /// What was asked of the allocator: `layout` itself, or a larger, less aligned one (see
+    /// `ZEROED_BY_OFFSET`) that `ptr` points into. Size 0: nothing was allocated.
+    allocation: Layout,
+    /// The pointer the allocator returned for `allocation`.
+    base: NonNull<u8>,
     initialized: bool,
 }
+
+/// From this size on, a zeroed block with an alignment above the allocator's natural one is
+/// over-allocated at the natural alignment and offset, instead of allocated at its alignment.
+///
+/// Why: `alloc_zeroed` can use `calloc` only up to the natural alignment (16 bytes); above it,
+/// std allocates and then writes every byte, touching the whole block. Measured: a 4 GiB arena
+/// took 7.4 s to create that way. `calloc` gets large blocks as fresh pages the kernel has already
+/// zeroed, in microseconds. The cost is at most `alignment - 1` extra bytes.
+const ZEROED_BY_OFFSET: usize = 64 * 1024;
+
+/// The alignment every allocator gives for free on the platforms we build for (glibc, macOS,
+/// Windows: 16 bytes on 64-bit).
+const NATURAL_ALIGNMENT: usize = 2 * size_of::<usize>();
 
 // SAFETY: the block owns its memory exclusively, like a `Box<[u8]>`; nothing in it is tied to a thread.
 unsafe impl Send for AlignedBlock {}
@@ -117,15 +135,43 @@ impl AlignedBlock {
 
     fn with_fill(size: usize, alignment: usize, fill: Fill) -> Result<Self, AllocError> {
         let layout = layout(size, alignment)?;
-        let ptr = if size == 0 {
-            dangling(alignment)
-        } else {
-            allocate(layout, fill)?
-        };
+        let initialized = fill == Fill::Zeroed || size == 0;
+        if size == 0 {
+            let ptr = dangling(alignment);
+            return Ok(Self {
+                ptr,
+                layout,
+                allocation: layout,
+                base: ptr,
+                initialized,
+            });
+        }
+        if fill == Fill::Zeroed && alignment > NATURAL_ALIGNMENT && size >= ZEROED_BY_OFFSET {
+            let oom = AllocError::OutOfMemory { size, alignment };
+            let padded = size
+                .checked_add(alignment - 1)
+                .ok_or(AllocError::SizeOverflow { size, alignment })?;
+            let allocation = Layout::from_size_align(padded, NATURAL_ALIGNMENT)
+                .map_err(|_| AllocError::SizeOverflow { size, alignment })?;
+            let base = allocate(allocation, Fill::Zeroed).map_err(|_| oom)?;
+            let offset = (base.as_ptr() as usize).wrapping_neg() & (alignment - 1);
+            // SAFETY: `offset < alignment`, so `offset + size <= padded`: inside the allocation.
+            let ptr = unsafe { base.add(offset) };
+            return Ok(Self {
+                ptr,
+                layout,
+                allocation,
+                base,
+                initialized,
+            });
+        }
+        let ptr = allocate(layout, fill)?;
         Ok(Self {
             ptr,
             layout,
-            initialized: fill == Fill::Zeroed || size == 0,
+            allocation: layout,
+            base: ptr,
+            initialized,
         })
     }
 
@@ -228,8 +274,8 @@ impl AlignedBlock {
 impl Drop for AlignedBlock {
     fn drop(&mut self) {
         if self.layout.size() != 0 {
-            // SAFETY: `ptr` came from `alloc`/`alloc_zeroed` with exactly this layout, once.
-            unsafe { alloc::dealloc(self.ptr.as_ptr(), self.layout) };
+            // SAFETY: `base` came from `alloc`/`alloc_zeroed` with exactly `allocation`, once.
+            unsafe { alloc::dealloc(self.base.as_ptr(), self.allocation) };
         }
     }
 }
