@@ -191,7 +191,7 @@ test('constructor argument errors carry their codes', (t) => {
   );
   throwsCode(
     t,
-    () => new Pool(Float32Array, 2 ** 40, { initialCapacity: 2 ** 20 }),
+    () => new Pool(Float32Array, 2 ** 30, { initialCapacity: 2 ** 22 }),
     RangeError,
     'ERR_OUT_OF_MEMORY',
   );

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { checkAlignment, checkCount, checkType, checkView, plainError, typeError } from './errors';
+import { checkAlignment, checkLength, checkType, checkView, plainError, typeError } from './errors';
 
 import native = require('./native');
 
@@ -41,7 +41,7 @@ export const AVX512_ALIGNMENT = 64;
  *   `ERR_INVALID_ALIGNMENT` or `ERR_OUT_OF_MEMORY`.
  */
 export function alignedAlloc(size: number, alignment: number): Uint8Array {
-  const bytes = checkCount(size, 'size');
+  const bytes = checkLength(size, 'size');
   const align = checkAlignment(alignment);
   const { buffer, start } = allocateBlock(bytes, align);
   return new Uint8Array(buffer, start, bytes);
@@ -58,7 +58,7 @@ export function alignedNew<T extends TypedArray>(
   alignment?: number,
 ): T {
   const elementSize = checkType(type);
-  const count = checkCount(length, 'length');
+  const count = checkLength(length, 'length');
   const align =
     alignment === undefined ? elementSize : Math.max(checkAlignment(alignment), elementSize);
   const { buffer, start } = allocateBlock(count * elementSize, align);

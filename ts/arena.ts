@@ -10,12 +10,13 @@
 
 import {
   checkAlignment,
-  checkCount,
+  checkLength,
   checkPositive,
   checkType,
   checkView,
   disposedError,
   type ErrorCode,
+  MAX_VIEW_LENGTH,
   plainError,
   rangeError,
 } from './errors';
@@ -75,8 +76,14 @@ export class Arena implements Disposable {
    *   of the constructor, and `ERR_INVALID_ALIGNMENT`. `Error` `ERR_DISPOSED` after dispose.
    */
   allocate(size: number, alignment?: number): Uint8Array {
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
-      checkCount(size, 'size');
+    if (
+      typeof size !== 'number' ||
+      !Number.isSafeInteger(size) ||
+      size < 0 ||
+      size > MAX_VIEW_LENGTH
+    ) {
+      checkLength(size, 'size');
+    }
     const align = alignment === undefined ? DEFAULT_ALIGNMENT : checkAlignment(alignment);
     return new Uint8Array(this.#buffer, this.#claim(size, align), size);
   }
@@ -94,8 +101,13 @@ export class Arena implements Disposable {
     alignment?: number,
   ): T {
     const elementSize = checkType(type);
-    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
-      checkCount(length, 'length');
+    if (
+      typeof length !== 'number' ||
+      !Number.isSafeInteger(length) ||
+      length < 0 ||
+      length > MAX_VIEW_LENGTH
+    ) {
+      checkLength(length, 'length');
     }
     let align = alignment === undefined ? DEFAULT_ALIGNMENT : checkAlignment(alignment);
     if (align < elementSize) align = elementSize;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { constants } from 'node:buffer';
+
 import { elementSize } from './typed-array';
 
 /** The stable `code` of every error this package throws. */
@@ -81,6 +83,24 @@ export function checkCount(value: unknown, name: string): number {
   return value;
 }
 
+/**
+ * The most elements one typed array may have in this runtime (2 ** 32 in Node 20, 2 ** 53 - 1
+ * from Node 22): longer views cannot be cut, so longer requests are refused before allocating.
+ */
+export const MAX_VIEW_LENGTH: number = constants.MAX_LENGTH;
+
+/** @internal As `checkCount`, and at most {@link MAX_VIEW_LENGTH}: a count of view elements. */
+export function checkLength(value: unknown, name: string): number {
+  const count = checkCount(value, name);
+  if (count > MAX_VIEW_LENGTH) {
+    throw rangeError(
+      'ERR_OUT_OF_RANGE',
+      `${name} must be at most ${MAX_VIEW_LENGTH}, the longest typed array this runtime allows; received ${count}`,
+    );
+  }
+  return count;
+}
+
 /** @internal As `checkCount`, and at least 1. */
 export function checkPositive(value: unknown, name: string): number {
   const count = checkCount(value, name);
@@ -92,38 +112,46 @@ export function checkPositive(value: unknown, name: string): number {
 
 /** @internal An alignment: a power of two in 1..65536. */
 export function checkAlignment(value: unknown): number {
+  // Small on purpose, the messages built out of line: V8 inlines a callee only while the caller's
+  // budget of inlined bytecode lasts, and this runs inside `Arena.alloc` on the hot path.
+  if (
+    typeof value === 'number' &&
+    value >= 1 &&
+    value <= MAX_ALIGNMENT &&
+    Number.isInteger(value) &&
+    (value & (value - 1)) === 0
+  ) {
+    return value;
+  }
+  throw alignmentError(value);
+}
+
+function alignmentError(value: unknown): Error & { code: ErrorCode } {
   if (typeof value !== 'number') {
-    throw typeError(
+    return typeError(
       'ERR_INVALID_ARG_TYPE',
       `alignment must be a number; received ${describe(value)}`,
     );
   }
-  if (
-    !(
-      value >= 1 &&
-      value <= MAX_ALIGNMENT &&
-      Number.isInteger(value) &&
-      (value & (value - 1)) === 0
-    )
-  ) {
-    throw rangeError(
-      'ERR_INVALID_ALIGNMENT',
-      `alignment must be a power of two from 1 to ${MAX_ALIGNMENT}; received ${describe(value)}`,
-    );
-  }
-  return value;
+  return rangeError(
+    'ERR_INVALID_ALIGNMENT',
+    `alignment must be a power of two from 1 to ${MAX_ALIGNMENT}; received ${describe(value)}`,
+  );
 }
 
 /** @internal `type.BYTES_PER_ELEMENT`, if `type` is a typed array constructor. */
 export function checkType(type: unknown): number {
   const size = elementSize(type);
-  if (size === undefined) {
-    throw typeError(
-      'ERR_INVALID_ARG_TYPE',
-      `type must be a typed array constructor (Float32Array, Uint8Array, ...); received ${describe(type)}`,
-    );
-  }
+  if (size === undefined) throw typeArgumentError(type);
   return size;
+}
+
+// Out of line, as for `alignmentError`: `checkType` runs inside `Arena.alloc`.
+function typeArgumentError(type: unknown): Error & { code: ErrorCode } {
+  return typeError(
+    'ERR_INVALID_ARG_TYPE',
+    `type must be a typed array constructor (Float32Array, Uint8Array, ...); received ${describe(type)}`,
+  );
 }
 
 /** @internal `value` must be a typed array or DataView. */

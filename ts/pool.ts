@@ -11,6 +11,7 @@
 
 import {
   checkAlignment,
+  checkLength,
   checkPositive,
   checkType,
   describe,
@@ -86,7 +87,7 @@ export class Pool<T extends TypedArray> implements Disposable {
    */
   constructor(type: TypedArrayConstructor<T>, length: number, options: PoolOptions = {}) {
     const elementSize = checkType(type);
-    const slotLength = checkPositive(length, 'length');
+    const slotLength = checkPositive(checkLength(length, 'length'), 'length');
     if (typeof options !== 'object' || options === null) {
       throw typeError(
         'ERR_INVALID_ARG_TYPE',

@@ -17,6 +17,7 @@
 //! over-allocated by `alignment - 1`, the aligned start computed on the address read back).
 //! `LIGHTWATCH_MEMORY_BACKING=v8` forces that fallback, so both are tested everywhere.
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,8 +89,41 @@ unsafe impl Send for Block {}
 // SAFETY: as for `Send`; the mutable state is behind a `Mutex` and an atomic.
 unsafe impl Sync for Block {}
 
+thread_local! {
+    /// The `hint` of the finalizer being registered right now on this thread, if any.
+    static REGISTERING: Cell<*mut c_void> = const { Cell::new(ptr::null_mut()) };
+}
+
+/// Calls `register` (which hands `hint` to the runtime as a finalizer's hint) so that the `Arc`
+/// in `hint` is dropped exactly once, whatever the runtime does on failure.
+///
+/// Why: on failure some runtimes run the finalizer at once, inside the call, and others never
+/// do. Node 20 builds external buffers as `Buffer`s and, for one over 4 GiB, throws
+/// ERR_BUFFER_TOO_LARGE *and* calls the finalizer; taking the `Arc` back afterwards as well
+/// dropped it twice and freed a live block (heap corruption, caught by the bad-input matrix).
+/// A finalizer that runs during registration therefore does nothing, and the caller takes the
+/// `Arc` back on every failure.
+fn register_finalizer(
+    hint: *mut c_void,
+    register: impl FnOnce() -> sys::napi_status,
+) -> sys::napi_status {
+    REGISTERING.with(|cell| cell.set(hint));
+    let status = register();
+    REGISTERING.with(|cell| cell.set(ptr::null_mut()));
+    if status != sys::Status::napi_ok {
+        // SAFETY: `hint` is an `Arc::into_raw` whose finalizer either was not registered or ran
+        // inside `register` and left it alone (see `finalize_epoch`): this is its only drop.
+        drop(unsafe { Arc::from_raw(hint.cast_const().cast::<Block>()) });
+    }
+    status
+}
+
 /// Drops the `Arc<Block>` that an epoch's `ArrayBuffer` held.
 unsafe extern "C" fn finalize_epoch(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
+    if REGISTERING.with(Cell::get) == hint {
+        // Called from inside a failing registration: `register_finalizer` drops the `Arc`.
+        return;
+    }
     // A panic must not unwind into the runtime; dropping a block does not panic, but be sure.
     let _ = std::panic::catch_unwind(|| {
         // SAFETY: `hint` is the `Arc::into_raw` made for this epoch, and the runtime calls each
@@ -239,24 +273,23 @@ impl Block {
     fn external_buffer(self: &Arc<Self>, env: &Env) -> Result<sys::napi_value, sys::napi_status> {
         let hint = Arc::into_raw(Arc::clone(self)).cast_mut().cast::<c_void>();
         let mut buffer = ptr::null_mut();
-        // SAFETY: `data` is valid for `len` bytes until the block is released, and `release`
-        // detaches every epoch before freeing; the finalizer gets back the `Arc` in `hint`.
-        let status = unsafe {
-            sys::napi_create_external_arraybuffer(
-                env.raw(),
-                self.data as *mut c_void,
-                self.len,
-                Some(finalize_epoch),
-                hint,
-                &mut buffer,
-            )
-        };
+        let status = register_finalizer(hint, || {
+            // SAFETY: `data` is valid for `len` bytes until the block is released, and `release`
+            // detaches every epoch before freeing; the finalizer gets back the `Arc` in `hint`.
+            unsafe {
+                sys::napi_create_external_arraybuffer(
+                    env.raw(),
+                    self.data as *mut c_void,
+                    self.len,
+                    Some(finalize_epoch),
+                    hint,
+                    &mut buffer,
+                )
+            }
+        });
         if status == sys::Status::napi_ok {
             Ok(buffer)
         } else {
-            // SAFETY: the runtime refused the buffer and will not run the finalizer: take the
-            // `Arc` back from `hint`.
-            drop(unsafe { Arc::from_raw(hint.cast_const().cast::<Self>()) });
             Err(status)
         }
     }
@@ -264,21 +297,19 @@ impl Block {
     /// Ties one `Arc` to the lifetime of a V8-owned epoch.
     fn watch(self: &Arc<Self>, env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
         let hint = Arc::into_raw(Arc::clone(self)).cast_mut().cast::<c_void>();
-        // SAFETY: valid env and object; the finalizer gets back the `Arc` in `hint`.
-        let status = unsafe {
-            sys::napi_add_finalizer(
-                env.raw(),
-                buffer,
-                hint,
-                Some(finalize_epoch),
-                hint,
-                ptr::null_mut(),
-            )
-        };
-        if status != sys::Status::napi_ok {
-            // SAFETY: no finalizer was registered: take the `Arc` back.
-            drop(unsafe { Arc::from_raw(hint.cast_const().cast::<Self>()) });
-        }
+        let status = register_finalizer(hint, || {
+            // SAFETY: valid env and object; the finalizer gets back the `Arc` in `hint`.
+            unsafe {
+                sys::napi_add_finalizer(
+                    env.raw(),
+                    buffer,
+                    hint,
+                    Some(finalize_epoch),
+                    hint,
+                    ptr::null_mut(),
+                )
+            }
+        });
         check(env, status, "napi_add_finalizer")
     }
 
