@@ -2,7 +2,7 @@
 //   - its structure (the jobs, their steps, pinned actions, the publish job's guard);
 //   - the build matrix and the binary tests cover exactly package.json's napi.targets;
 //   - the test jobs cover Linux, macOS and Windows on Node 20, 22, 24 and engines' minimum;
-//   - the lint, test and leak-check jobs run exactly the commands .ci/run runs;
+//   - the lint, test, leak-check and hardening jobs run exactly the commands .ci/run runs;
 //   - every `npm run` script it names exists;
 //   - actionlint (built from the Go module proxy, pinned) finds nothing, when Go is installed.
 //
@@ -23,7 +23,7 @@ const NODE_VERSIONS = ['20', '22', '24'];
 const ARTIFACT_NAME = 'bindings-${{ matrix.settings.target }}';
 const OSES = ['ubuntu', 'macos', 'windows'];
 // The jobs that together run what .ci/run runs, with the same commands.
-const MIRROR_JOBS = ['lint', 'test', 'leak-check'];
+const MIRROR_JOBS = ['lint', 'test', 'leak-check', 'hardening'];
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const workflowPath = path.join('.github', 'workflows', 'CI.yml');
@@ -70,7 +70,7 @@ function ciRunCommands() {
   return readFileSync(path.join(repo, '.ci', 'run'), 'utf8')
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => /^(npm|npx)\s|^node\s+scripts\//.test(line));
+    .filter((line) => /^(npm|npx)\s|^(node|bash)\s+scripts\//.test(line));
 }
 
 /** The shell lines of a job's `run` steps. */
@@ -112,7 +112,7 @@ check('it runs on pushes, version tags and pull requests', () => {
   expect('pull_request' in on, 'no pull_request trigger');
 });
 
-check('it has the lint, test, leak-check, build, binary test, Electron and publish jobs', () => {
+check('it has the jobs mirroring .ci/run, and the build, binary test, Electron and publish jobs', () => {
   const names = Object.keys(jobs);
   const wanted = [
     ...MIRROR_JOBS,
