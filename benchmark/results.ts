@@ -1,0 +1,86 @@
+/** The shape of `benchmark/results.json`, shared by `bench.ts` (writes it) and `report.ts`. */
+
+import type { MlpResult, MlpVariant } from './mlp';
+
+/** What a case is to its group: the one measured (ours), an alternative, or a reference. */
+export type Role = 'subject' | 'alternative' | 'floor' | 'diagnostic';
+
+export interface CaseResult {
+  name: string;
+  role: Role;
+  /** Median over rounds of the sustained mean (time of all calls / operations): GC included. */
+  nsPerOp: number;
+  /** The sustained mean of each round. */
+  roundsNsPerOp: number[];
+  /** Median over rounds of the per-call median / operations per call: GC mostly excluded. */
+  p50NsPerOp: number;
+  /** GCs per 1000 operations, over all rounds. */
+  gcsPer1kOps: number;
+  /** GC pause per operation, over all rounds. */
+  gcPauseNsPerOp: number;
+  /** Operations measured, over all rounds. */
+  ops: number;
+  /** `nsPerOp / subject.nsPerOp`: how many times faster the group's subject is than this case. */
+  subjectSpeedup: number;
+}
+
+export interface GroupResult {
+  id: string;
+  title: string;
+  /** Operations per timed call (e.g. 1000 allocations and one reset). */
+  opsPerCall: number;
+  cases: CaseResult[];
+}
+
+export interface MlpVariantSummary {
+  variant: MlpVariant;
+  /** Medians over the processes run for this variant (`majorGcs`: the largest). */
+  msPerPass: number;
+  gcs: number;
+  majorGcs: number;
+  gcPauseMs: number;
+  rssGrowthMb: number;
+  peakRssMb: number;
+  runs: MlpResult[];
+}
+
+export interface MlpSummary {
+  description: string;
+  passes: number;
+  rounds: number;
+  variants: MlpVariantSummary[];
+  /** Every process of every variant ended with the same outputs. */
+  identicalOutputs: boolean;
+}
+
+export interface Target {
+  id: string;
+  text: string;
+  /** The measured ratio (or count), compared with `limit`. */
+  measured: number;
+  comparison: '<=' | '>=';
+  limit: number;
+  met: boolean;
+}
+
+export interface Results {
+  meta: {
+    date: string;
+    command: string;
+    node: string;
+    v8: string;
+    platform: string;
+    cpu: string;
+    cores: number;
+    memoryGb: number;
+    backing: string;
+    addon: string;
+    rounds: number;
+    timeMsPerCaseAndRound: number;
+    loadAverage: { start: number[]; end: number[] };
+    durationS: number;
+  };
+  groups: GroupResult[];
+  mlp: MlpSummary;
+  targets: Target[];
+}
