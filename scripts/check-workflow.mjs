@@ -112,19 +112,22 @@ check('it runs on pushes, version tags and pull requests', () => {
   expect('pull_request' in on, 'no pull_request trigger');
 });
 
-check('it has the jobs mirroring .ci/run, and the build, binary test, Electron and publish jobs', () => {
-  const names = Object.keys(jobs);
-  const wanted = [
-    ...MIRROR_JOBS,
-    'build',
-    'test-bindings',
-    'test-musl-bindings',
-    'electron',
-    'publish',
-  ];
-  sameSet(names, wanted, 'jobs');
-  return names.join(', ');
-});
+check(
+  'it has the jobs mirroring .ci/run, and the build, binary test, Electron and publish jobs',
+  () => {
+    const names = Object.keys(jobs);
+    const wanted = [
+      ...MIRROR_JOBS,
+      'build',
+      'test-bindings',
+      'test-musl-bindings',
+      'electron',
+      'publish',
+    ];
+    sameSet(names, wanted, 'jobs');
+    return names.join(', ');
+  },
+);
 
 check('every job has runs-on and steps that each use an action or run a command', () => {
   for (const [name, j] of Object.entries(jobs)) {
