@@ -135,15 +135,23 @@ unsafe extern "C" fn finalize_epoch(_env: sys::napi_env, _data: *mut c_void, hin
 fn check(env: &Env, status: sys::napi_status, what: &str) -> napi::Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
-    } else if status == sys::Status::napi_pending_exception {
-        Err(napi::Error::from_status(napi::Status::PendingException))
     } else {
-        Err(error::throw(
+        Err(failure(env, status, what))
+    }
+}
+
+/// The error for a failed N-API call: the exception it left pending, or a coded one.
+#[cold]
+fn failure(env: &Env, status: sys::napi_status, what: &str) -> napi::Error {
+    if status == sys::Status::napi_pending_exception {
+        napi::Error::from_status(napi::Status::PendingException)
+    } else {
+        error::throw(
             env,
             Class::Error,
             "ERR_INVALID_STATE",
             &format!("{what} failed (napi status {status})"),
-        ))
+        )
     }
 }
 
@@ -344,9 +352,9 @@ impl Block {
         self.validate(env, current)?;
         match self.backing {
             Backing::Native => {
-                let fresh = self.external_buffer(env).or_else(|status| {
-                    Err(check(env, status, "napi_create_external_arraybuffer").unwrap_err())
-                })?;
+                let fresh = self
+                    .external_buffer(env)
+                    .map_err(|status| failure(env, status, "napi_create_external_arraybuffer"))?;
                 detach(env, current)?;
                 Ok(fresh)
             }
