@@ -9,24 +9,8 @@ import {
   alignedFree,
   alignedNew,
   memoryStats,
-  type TypedArray,
-  type TypedArrayConstructor,
 } from '../ts/index';
-import { collect, throwsCode } from './helpers';
-
-const TYPES: TypedArrayConstructor<TypedArray>[] = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-];
+import { collect, TYPES, throwsCode } from './helpers';
 
 test('alignedAlloc returns zero-filled bytes at every alignment from 1 to 4096', (t) => {
   for (let alignment = 1; alignment <= 4096; alignment *= 2) {

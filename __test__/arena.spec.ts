@@ -1,21 +1,7 @@
 import test from 'ava';
 
-import { Arena, addressOf, type TypedArray, type TypedArrayConstructor } from '../ts/index';
-import { throwsCode } from './helpers';
-
-const TYPES: TypedArrayConstructor<TypedArray>[] = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-];
+import { Arena, addressOf } from '../ts/index';
+import { TYPES, throwsCode } from './helpers';
 
 /** The arena's observable counters, to check that an error changed nothing. */
 function counters(arena: Arena): [number, number, number] {

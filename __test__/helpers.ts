@@ -1,5 +1,22 @@
 import type { ExecutionContext } from 'ava';
 
+import type { TypedArray, TypedArrayConstructor } from '../ts/index';
+
+/** The eleven typed array constructors. */
+export const TYPES: TypedArrayConstructor<TypedArray>[] = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+];
+
 /** Asserts that `fn` throws an instance of `type` whose `code` is `code`, and returns it. */
 export function throwsCode(
   t: ExecutionContext,

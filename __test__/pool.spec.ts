@@ -1,21 +1,7 @@
 import test from 'ava';
 
-import { addressOf, Pool, type TypedArray, type TypedArrayConstructor } from '../ts/index';
-import { throwsCode } from './helpers';
-
-const TYPES: TypedArrayConstructor<TypedArray>[] = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-];
+import { addressOf, Pool, type TypedArray } from '../ts/index';
+import { TYPES, throwsCode } from './helpers';
 
 function counters(pool: Pool<TypedArray>): [number, number] {
   return [pool.size, pool.capacity];
