@@ -14,9 +14,9 @@ import {
   checkPositive,
   checkType,
   checkView,
-  MAX_VIEW_LENGTH,
   disposedError,
   type ErrorCode,
+  MAX_VIEW_LENGTH,
   plainError,
   rangeError,
 } from './errors';
@@ -81,12 +81,7 @@ export class Arena implements Disposable {
    *   of the constructor, and `ERR_INVALID_ALIGNMENT`. `Error` `ERR_DISPOSED` after dispose.
    */
   allocate(size: number, alignment?: number): Uint8Array {
-    if (
-      typeof size !== 'number' ||
-      !Number.isSafeInteger(size) ||
-      size < 0 ||
-      size > MAX_LENGTH
-    ) {
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || size > MAX_LENGTH) {
       checkLength(size, 'size');
     }
     const align = alignment === undefined ? DEFAULT_ALIGNMENT : checkAlignment(alignment);
