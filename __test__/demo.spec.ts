@@ -1,35 +1,19 @@
 // The `npm start` demo (examples/mlp.ts): both variants must produce the same outputs. Not timed.
 import test from 'ava';
 
-import {
-  BATCH,
-  createInputs,
-  createModel,
-  createScratch,
-  forwardArena,
-  forwardPlain,
-  SIZES,
-} from '../examples/mlp';
-import { alignedDelete, alignedNew } from '../ts/index';
+import { BATCH, createDemo, createModel, SIZES } from '../examples/mlp';
 
 test('the demo: plain and arena variants give identical outputs, bit for bit, pass after pass', (t) => {
-  const inputs = createInputs();
-  const plainModel = createModel((length) => new Float32Array(length));
-  const alignedModel = createModel((length) => alignedNew(Float32Array, length, 64));
-  const scratch = createScratch();
-  const plainOut = new Float32Array(BATCH * SIZES[3]);
-  const arenaOut = new Float32Array(BATCH * SIZES[3]);
+  const demo = createDemo();
+  const { plainOut, arenaOut, scratch } = demo;
   try {
     // Three passes: the arena is reset and the pool slot reused in between.
     for (let pass = 0; pass < 3; pass++) {
       plainOut.fill(Number.NaN);
       arenaOut.fill(Number.NaN);
-      forwardPlain(plainModel, inputs, plainOut);
-      forwardArena(alignedModel, inputs, arenaOut, scratch);
-      t.true(
-        Buffer.from(plainOut.buffer).equals(Buffer.from(arenaOut.buffer)),
-        `pass ${pass}: outputs differ`,
-      );
+      demo.plain();
+      demo.arena();
+      t.true(demo.sameOutputs(), `pass ${pass}: outputs differ`);
     }
     t.is(scratch.arena.used, 0, 'the arena is reset after each pass');
     t.is(scratch.logits.size, 0, 'every pool slot is returned');
@@ -41,12 +25,7 @@ test('the demo: plain and arena variants give identical outputs, bit for bit, pa
     }
     t.true(new Set(plainOut).size > BATCH, 'the outputs vary');
   } finally {
-    scratch.arena.dispose();
-    scratch.logits.dispose();
-    for (const layer of alignedModel) {
-      alignedDelete(layer.weights);
-      alignedDelete(layer.biases);
-    }
+    demo.dispose();
   }
 });
 

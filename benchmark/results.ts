@@ -1,6 +1,6 @@
 /** The shape of `benchmark/results.json`, shared by `bench.ts` (writes it) and `report.ts`. */
 
-import type { MlpResult, MlpVariant } from './mlp';
+import type { MlpResult } from './mlp';
 
 /** What a case is to its group: the one measured (ours), an alternative, or a reference. */
 export type Role = 'subject' | 'alternative' | 'floor' | 'diagnostic';
@@ -32,15 +32,8 @@ export interface GroupResult {
   cases: CaseResult[];
 }
 
-export interface MlpVariantSummary {
-  variant: MlpVariant;
-  /** Medians over the processes run for this variant (`majorGcs`: the largest). */
-  msPerPass: number;
-  gcs: number;
-  majorGcs: number;
-  gcPauseMs: number;
-  rssGrowthMb: number;
-  peakRssMb: number;
+/** One variant's figures: medians over the processes run for it (`majorGcs`: the largest). */
+export interface MlpVariantSummary extends Omit<MlpResult, 'passes' | 'checksum'> {
   runs: MlpResult[];
 }
 

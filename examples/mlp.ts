@@ -17,7 +17,7 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 // In your own project: import { Arena, alignedNew, Pool } from '@lightwatch/memory';
-import { Arena, alignedNew, Pool } from '../ts/index';
+import { Arena, alignedDelete, alignedNew, Pool } from '../ts/index';
 
 /** Widths of the input, the two hidden layers and the output (classes). */
 export const SIZES = [16, 32, 32, 10] as const;
@@ -153,6 +153,45 @@ export function forwardArena(
   arena.reset(); // frees every tensor of the pass; their views are detached
 }
 
+/** The two variants side by side: the same inputs and weights, each with its own output. */
+export interface Demo {
+  readonly plainOut: Float32Array;
+  readonly arenaOut: Float32Array;
+  readonly scratch: Scratch;
+  /** One pass of each variant. */
+  readonly plain: () => void;
+  readonly arena: () => void;
+  /** Whether the last passes' outputs are identical, bit for bit. */
+  sameOutputs(): boolean;
+  /** Frees the arena, the pool and the aligned weights. */
+  dispose(): void;
+}
+
+export function createDemo(): Demo {
+  const inputs = createInputs();
+  const plainModel = createModel((length) => new Float32Array(length));
+  const alignedModel = createModel((length) => alignedNew(Float32Array, length, 64));
+  const scratch = createScratch();
+  const plainOut = new Float32Array(BATCH * SIZES[3]);
+  const arenaOut = new Float32Array(BATCH * SIZES[3]);
+  return {
+    plainOut,
+    arenaOut,
+    scratch,
+    plain: () => forwardPlain(plainModel, inputs, plainOut),
+    arena: () => forwardArena(alignedModel, inputs, arenaOut, scratch),
+    sameOutputs: () => Buffer.from(plainOut.buffer).equals(Buffer.from(arenaOut.buffer)),
+    dispose() {
+      scratch.arena.dispose();
+      scratch.logits.dispose();
+      for (const layer of alignedModel) {
+        alignedDelete(layer.weights);
+        alignedDelete(layer.biases);
+      }
+    },
+  };
+}
+
 /** What one variant cost over a run of passes. */
 export interface Measurement {
   msPerPass: number;
@@ -219,14 +258,8 @@ function progress(label: string, passes: number): (done: number) => void {
 
 async function main(): Promise<void> {
   const passes = Number(process.env.PASSES ?? 2000);
-  const inputs = createInputs();
-  const plainModel = createModel((length) => new Float32Array(length));
-  const alignedModel = createModel((length) => alignedNew(Float32Array, length, 64));
-  const scratch = createScratch();
-  const plainOut = new Float32Array(BATCH * SIZES[3]);
-  const arenaOut = new Float32Array(BATCH * SIZES[3]);
-  const plain = () => forwardPlain(plainModel, inputs, plainOut);
-  const arena = () => forwardArena(alignedModel, inputs, arenaOut, scratch);
+  const demo = createDemo();
+  const { plain, arena, plainOut } = demo;
   console.log(
     `3-layer MLP ${SIZES.join('-')}, ${BATCH} samples per pass, ${passes} passes per variant`,
   );
@@ -238,8 +271,8 @@ async function main(): Promise<void> {
   // The arena variant first: whichever runs second starts with a heap already grown.
   const withArena = await measure(arena, passes, progress('arena + pool + aligned', passes));
   const withPlain = await measure(plain, passes, progress('plain typed arrays', passes));
-  scratch.arena.dispose();
-  scratch.logits.dispose();
+  const same = demo.sameOutputs();
+  demo.dispose();
 
   const row = (name: string, m: Measurement) =>
     [
@@ -255,7 +288,6 @@ async function main(): Promise<void> {
   );
   console.log(row('plain typed arrays', withPlain));
   console.log(row('arena + pool + aligned', withArena));
-  const same = Buffer.from(plainOut.buffer).equals(Buffer.from(arenaOut.buffer));
   console.log();
   console.log(`speedup: ${(withPlain.msPerPass / withArena.msPerPass).toFixed(2)}x per pass`);
   console.log(

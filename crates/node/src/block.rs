@@ -18,7 +18,7 @@
 //! `LIGHTWATCH_MEMORY_BACKING=v8` forces that fallback, so both are tested everywhere.
 
 use std::cell::Cell;
-use std::ffi::c_void;
+use std::ffi::{c_void, CStr};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -212,8 +212,8 @@ impl Block {
         // `new ArrayBuffer(len)` from JavaScript, not `napi_create_arraybuffer`: on failure the
         // constructor throws a RangeError, where the C++ `ArrayBuffer::New` behind
         // `napi_create_arraybuffer` aborts the process (measured: `createArena(2 ** 50)`).
-        let buffer = construct_buffer(env, len)
-            .map_err(|()| alloc_error(env, AllocError::OutOfMemory { size, alignment }))?;
+        let buffer = construct_buffer(env, len)?
+            .ok_or_else(|| alloc_error(env, AllocError::OutOfMemory { size, alignment }))?;
         let mut data = ptr::null_mut();
         let mut byte_length = 0;
         // SAFETY: valid env; `buffer` is the ArrayBuffer just constructed; out-pointers to locals.
@@ -421,26 +421,48 @@ impl Drop for Block {
     }
 }
 
-/// `new ArrayBuffer(len)`; `Err` (with no exception left pending) if it throws.
-fn construct_buffer(env: &Env, len: usize) -> Result<sys::napi_value, ()> {
+/// `globalThis` and `globalThis[name]`.
+fn global_property(env: &Env, name: &CStr) -> napi::Result<(sys::napi_value, sys::napi_value)> {
     let raw = env.raw();
     let mut global = ptr::null_mut();
-    let mut constructor = ptr::null_mut();
+    let mut value = ptr::null_mut();
+    // SAFETY: valid env, NUL-terminated name, out-pointers to locals.
+    unsafe {
+        check(
+            env,
+            sys::napi_get_global(raw, &mut global),
+            "napi_get_global",
+        )?;
+        check(
+            env,
+            sys::napi_get_named_property(raw, global, name.as_ptr(), &mut value),
+            "reading a global",
+        )?;
+    }
+    Ok((global, value))
+}
+
+/// `new ArrayBuffer(len)`; `None` (with no exception left pending) if the constructor throws.
+fn construct_buffer(env: &Env, len: usize) -> napi::Result<Option<sys::napi_value>> {
+    let (_, constructor) = global_property(env, c"ArrayBuffer")?;
+    let raw = env.raw();
     let mut length = ptr::null_mut();
     let mut buffer = ptr::null_mut();
-    // SAFETY: valid env, NUL-terminated name, values of this call's scope, out-pointers to locals.
+    // SAFETY: valid env, values of this call's scope, out-pointers to locals.
     let status = unsafe {
-        sys::napi_get_global(raw, &mut global);
-        sys::napi_get_named_property(raw, global, c"ArrayBuffer".as_ptr(), &mut constructor);
-        sys::napi_create_double(raw, len as f64, &mut length);
+        check(
+            env,
+            sys::napi_create_double(raw, len as f64, &mut length),
+            "napi_create_double",
+        )?;
         sys::napi_new_instance(raw, constructor, 1, &length, &mut buffer)
     };
     if status == sys::Status::napi_ok {
-        return Ok(buffer);
+        return Ok(Some(buffer));
     }
-    // The RangeError V8 threw is replaced by ours.
+    // The RangeError V8 threw is replaced by the caller's.
     clear_exception(env);
-    Err(())
+    Ok(None)
 }
 
 /// Clears a pending exception, if any: the caller replaces it with a coded error or recovers.
@@ -476,24 +498,13 @@ fn detach(env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
 /// `structuredClone(buffer, { transfer: [buffer] })`: moves a V8-owned backing store into a new
 /// `ArrayBuffer` and detaches the old one, keeping the memory where it is.
 fn transfer(env: &Env, buffer: sys::napi_value) -> napi::Result<sys::napi_value> {
+    let (global, clone) = global_property(env, c"structuredClone")?;
     let raw = env.raw();
-    let mut global = ptr::null_mut();
-    let mut clone = ptr::null_mut();
     let mut list = ptr::null_mut();
     let mut options = ptr::null_mut();
     let mut result = ptr::null_mut();
     // SAFETY: valid env, values from this call's scope, NUL-terminated names, out-pointers to locals.
     unsafe {
-        check(
-            env,
-            sys::napi_get_global(raw, &mut global),
-            "napi_get_global",
-        )?;
-        check(
-            env,
-            sys::napi_get_named_property(raw, global, c"structuredClone".as_ptr(), &mut clone),
-            "reading structuredClone",
-        )?;
         check(
             env,
             sys::napi_create_array_with_length(raw, 1, &mut list),
