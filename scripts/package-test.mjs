@@ -168,7 +168,7 @@ console.log(`package test of ${pkg.name}@${pkg.version} on ${triple} (Node ${pro
 
 step(`${triple} is one of napi.targets`, () => rustTarget);
 step(`the release addon ${nodeFile} and dist/ are built`, () => {
-  for (const file of [nodeFile, 'index.js', 'index.d.ts', 'dist/index.js', 'dist/index.mjs']) {
+  for (const file of [nodeFile, 'binding.js', 'binding.d.ts', 'dist/index.js', 'dist/index.mjs']) {
     if (!existsSync(path.join(repo, file))) throw new Error(`${file} is missing: run npm install`);
   }
 });
@@ -192,8 +192,8 @@ check('the root tarball holds exactly the loader, its types, dist/ and the docs'
     'README.md',
     'LICENSE',
     'CHANGELOG.md',
-    'index.js',
-    'index.d.ts',
+    'binding.js',
+    'binding.d.ts',
   ];
   for (const file of readdirSync(path.join(repo, 'ts'))) {
     const match = /^(.*)\.(m?)ts$/.exec(file);
@@ -212,7 +212,7 @@ step('napi create-npm-dirs + napi artifacts stage the platform package', () => {
   // `napi prepublish` insist on every configured target's binary.
   const staged = { ...pkg, napi: { ...pkg.napi, targets: [rustTarget] } };
   writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(staged, null, 2)}\n`);
-  for (const file of ['index.js', 'index.d.ts']) {
+  for (const file of ['binding.js', 'binding.d.ts']) {
     copyFileSync(path.join(repo, file), path.join(stage, file));
   }
   const artifacts = path.join(stage, 'artifacts', `bindings-${rustTarget}`);

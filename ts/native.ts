@@ -1,5 +1,5 @@
 /**
- * The native binding, as the napi-rs loader (`index.js` at the package root) exports it.
+ * The native binding, as the napi-rs loader (`binding.js` at the package root) exports it.
  * Only the facade talks to it: it trusts the facade's checks for speed, and revalidates
  * everything it could turn into a pointer.
  *
@@ -11,11 +11,11 @@
 
 import { loadFailure } from './loader';
 
-import type binding = require('../index.js');
+import type binding = require('../binding.js');
 
 function load(): typeof binding {
   try {
-    return require('../index.js');
+    return require('../binding.js');
   } catch (cause) {
     throw loadFailure(cause);
   }
