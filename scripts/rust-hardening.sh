@@ -29,8 +29,9 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   test "${PIPESTATUS[0]}" -eq 0
 
   if cargo +nightly miri --version >/dev/null 2>&1; then
-    echo "== Miri (nightly): the spec tests and behaviour tests"
-    CARGO_TARGET_DIR=target/miri cargo +nightly miri test -p lightwatch-memory --test phase_02 2>&1 | grep -E '^test result|Undefined Behavior|error'
+    # tests/all: the spec, behaviour and property tests (6 cases per property under Miri).
+    echo "== Miri (nightly): the spec, behaviour and property tests"
+    CARGO_TARGET_DIR=target/miri cargo +nightly miri test -p lightwatch-memory --test all 2>&1 | grep -E '^test result|Undefined Behavior|^error'
     test "${PIPESTATUS[0]}" -eq 0
   else
     echo "== Miri: not installed on this nightly toolchain (rustup component add miri); skipped"
