@@ -1,126 +1,27 @@
-//! The arena: a bump pointer over one block, reset in O(1), no per-allocation bookkeeping.
+//! The arena: bump allocation over a chain of owned blocks, reset in O(1), scopes that free
+//! what they claimed, no per-allocation bookkeeping.
 //!
-//! Design note: the bump rule lives in [`Bump`], which does arithmetic on addresses and touches no
-//! memory. [`Arena`] applies it to a block it owns; the Node binding applies the same rule to
-//! memory it does not own (a V8-owned `ArrayBuffer` under Electron's memory cage), and the
-//! TypeScript facade mirrors it on its hot path. Alignment is computed on the absolute address,
-//! so any power-of-two alignment holds whatever the block's own alignment is.
-//!
-//! [`Arena`] hands out references that borrow it (`&self`, like `bumpalo`); [`Arena::reset`]
-//! takes `&mut self`, so no reference can outlive a reset: use-after-reset does not compile.
+//! Design note: every decision (where a claim goes, growth, what a reset keeps, where a scope
+//! rewinds to) is [`Chain`]'s, which does arithmetic on addresses; [`Arena`] owns the blocks and
+//! hands out references. References borrow the arena (`&self`, like `bumpalo`), and
+//! [`Arena::reset`] takes `&mut self`, so no reference can outlive a reset: use-after-reset does
+//! not compile. Scopes ([`Arena::scope`], [`crate::Scope`]) borrow the arena mutably, as the
+//! `bump-scope` crate's do, and their references live as long as that borrow, so a scope's
+//! references cannot be used once a later claim could reuse their memory.
 
-use core::cell::Cell;
-use core::mem::{align_of, size_of};
+use core::cell::UnsafeCell;
+use core::mem::{align_of, size_of, MaybeUninit};
 use core::ptr::NonNull;
 
-use crate::{AlignedBlock, AllocError};
+use crate::aligned::Region;
+use crate::chain::{ArenaOptions, Checkpoint, ResetMode, Retained, Step, BLOCK_ALIGNMENT};
+use crate::{AlignedBlock, AllocError, Chain, Scope};
 
-/// The bump rule: where the next allocation of `size` bytes aligned to `alignment` starts, in a
-/// region of `capacity` bytes at address `base`. Offsets are relative to `base`.
-///
-/// ```
-/// use lightwatch_memory::Bump;
-/// let mut bump = Bump::new(0x1004, 64)?; // a region whose first byte is 4 bytes past 16
-/// assert_eq!(bump.allocate(8, 16)?, 12); // 0x1010 is the first 16-aligned address
-/// assert_eq!(bump.used(), 20);
-/// # Ok::<(), lightwatch_memory::AllocError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bump {
-    base: usize,
-    capacity: usize,
-    cursor: usize,
-}
+/// The alignment of claims whose caller has no better idea: 16 bytes (SSE, NEON).
+pub const DEFAULT_ALIGNMENT: usize = 16;
 
-impl Bump {
-    /// A fresh rule over `capacity` bytes starting at address `base`.
-    ///
-    /// # Errors
-    /// [`AllocError::SizeOverflow`] if the region would wrap around the address space.
-    pub const fn new(base: usize, capacity: usize) -> Result<Self, AllocError> {
-        if base.checked_add(capacity).is_none() {
-            return Err(AllocError::SizeOverflow {
-                size: capacity,
-                alignment: 1,
-            });
-        }
-        Ok(Self {
-            base,
-            capacity,
-            cursor: 0,
-        })
-    }
-
-    /// Claims `size` bytes whose first address is a multiple of `alignment`, and returns their
-    /// offset from `base`. On error nothing changes.
-    ///
-    /// # Errors
-    /// [`AllocError::InvalidAlignment`] if `alignment` is not a power of two;
-    /// [`AllocError::Exhausted`] if the padded request does not fit in what is left.
-    #[inline]
-    pub fn allocate(&mut self, size: usize, alignment: usize) -> Result<usize, AllocError> {
-        if !alignment.is_power_of_two() {
-            return Err(AllocError::InvalidAlignment { alignment });
-        }
-        // `base + cursor` cannot overflow: `new` checked `base + capacity`, and cursor <= capacity.
-        let address = self.base + self.cursor;
-        let padding = address.wrapping_neg() & (alignment - 1);
-        // Compared against what is left rather than added up: near the top of the address space
-        // `cursor + padding` or `start + size` could wrap.
-        let available = self.capacity - self.cursor;
-        if padding > available || size > available - padding {
-            return Err(self.exhausted(size));
-        }
-        let start = self.cursor + padding;
-        self.cursor = start + size;
-        debug_assert!(
-            (self.base + start).is_multiple_of(alignment),
-            "offset {start} from base {:#x} is not aligned to {alignment}",
-            self.base
-        );
-        Ok(start)
-    }
-
-    #[cold]
-    fn exhausted(&self, requested: usize) -> AllocError {
-        AllocError::Exhausted {
-            requested,
-            available: self.available(),
-        }
-    }
-
-    /// Makes the whole region free again.
-    #[inline]
-    pub fn reset(&mut self) {
-        self.cursor = 0;
-    }
-
-    /// Bytes claimed so far, padding included.
-    #[must_use]
-    pub const fn used(&self) -> usize {
-        self.cursor
-    }
-
-    /// Bytes in the region.
-    #[must_use]
-    pub const fn capacity(&self) -> usize {
-        self.capacity
-    }
-
-    /// Bytes not yet claimed (an aligned request may need some of them as padding).
-    #[must_use]
-    pub const fn available(&self) -> usize {
-        self.capacity - self.cursor
-    }
-
-    /// The address of the region's first byte.
-    #[must_use]
-    pub const fn base(&self) -> usize {
-        self.base
-    }
-}
-
-/// A bump arena over one owned, zeroed block: O(1) allocation, no fragmentation, O(1) reset.
+/// A bump arena over a chain of owned, zeroed blocks: O(1) allocation, no fragmentation, O(1)
+/// reset. A fixed arena ([`Arena::new`]) has one block; a growable one adds blocks as it fills.
 ///
 /// ```
 /// use lightwatch_memory::Arena;
@@ -132,84 +33,152 @@ impl Bump {
 /// assert_eq!(arena.used(), 0);
 /// # Ok::<(), lightwatch_memory::AllocError>(())
 /// ```
-#[derive(Debug)]
 pub struct Arena {
-    block: AlignedBlock,
-    bump: Cell<Bump>,
-    /// Bytes at or past this offset have only ever been written as bytes, so they are
+    // `UnsafeCell`: claims bump through `&self`. It also makes the arena `!Sync`.
+    state: UnsafeCell<State>,
+}
+
+struct State {
+    chain: Chain,
+    /// The chain's blocks, in its order.
+    blocks: Vec<AlignedBlock>,
+    /// Bytes at or past this logical offset have only ever been written as bytes, so they are
     /// initialised. Below it, a typed claim ([`Arena::alloc_slice_fill`]) may have left padding
     /// bytes uninitialised, which the byte API must not hand out as `u8`s: it zeroes them first.
-    typed_end: Cell<usize>,
+    typed_end: usize,
 }
 
 impl Arena {
-    /// The alignment of [`Arena::allocate`]'s callers who have no better idea: 16 bytes (SSE).
-    pub const DEFAULT_ALIGNMENT: usize = 16;
-    /// The alignment of the block itself: a cache line, so common alignments need no padding.
-    pub const BLOCK_ALIGNMENT: usize = 64;
+    /// The alignment of claims whose caller has no better idea: 16 bytes (SSE).
+    pub const DEFAULT_ALIGNMENT: usize = DEFAULT_ALIGNMENT;
+    /// The alignment of every block: a cache line, so common alignments need no padding.
+    pub const BLOCK_ALIGNMENT: usize = BLOCK_ALIGNMENT;
 
-    /// An arena of `capacity` zeroed bytes.
+    /// A fixed arena of `capacity` zeroed bytes, in one block.
     ///
     /// # Errors
     /// [`AllocError::SizeOverflow`] if `capacity` cannot be laid out;
     /// [`AllocError::OutOfMemory`] if the system refuses it. Never aborts.
     pub fn new(capacity: usize) -> Result<Self, AllocError> {
-        let block = AlignedBlock::zeroed(capacity, Self::BLOCK_ALIGNMENT)?;
-        let bump = Bump::new(block.as_ptr() as usize, capacity)?;
+        Self::with_options(capacity, ArenaOptions::FIXED)
+    }
+
+    /// A growable arena whose first block has `capacity` zeroed bytes, with no limit but the
+    /// system's.
+    ///
+    /// # Errors
+    /// As [`Arena::new`].
+    pub fn growable(capacity: usize) -> Result<Self, AllocError> {
+        Self::with_options(capacity, ArenaOptions::GROWABLE)
+    }
+
+    /// An arena whose first block has `capacity` zeroed bytes, growing as `options` allow.
+    ///
+    /// ```
+    /// use lightwatch_memory::{Arena, ArenaOptions};
+    /// let options = ArenaOptions { growable: true, max_capacity: Some(4096) };
+    /// let arena = Arena::with_options(1024, options)?;
+    /// arena.allocate(1024, 16)?;
+    /// arena.allocate(2048, 16)?; // a second block of max(2 x 1024, 2048) bytes
+    /// assert_eq!((arena.blocks(), arena.capacity()), (2, 3072));
+    /// assert_eq!(arena.allocate(2048, 16).unwrap_err().code().as_str(), "ERR_ARENA_EXHAUSTED");
+    /// # Ok::<(), lightwatch_memory::AllocError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Arena::new`], and as [`ArenaOptions::check`].
+    pub fn with_options(capacity: usize, options: ArenaOptions) -> Result<Self, AllocError> {
+        let options = options.check(capacity)?;
+        let block = AlignedBlock::zeroed(capacity, BLOCK_ALIGNMENT)?;
+        let chain = Chain::new(region(&block), options)?;
         Ok(Self {
-            block,
-            bump: Cell::new(bump),
-            typed_end: Cell::new(0),
+            state: UnsafeCell::new(State {
+                chain,
+                blocks: vec![block],
+                typed_end: 0,
+            }),
         })
     }
 
-    /// Claims `size` bytes aligned to `alignment` and returns their offset from the arena's start
-    /// (the raw API: the binding cuts views at this offset). The bytes are initialised: see
-    /// [`Arena::allocate`] for what they hold.
+    /// The state, to read. Never handed out: a caller could hold it across a claim.
+    fn state(&self) -> &State {
+        // SAFETY: the arena is `!Sync`, no `&State` leaves the expression that made it, and no
+        // `&mut State` outlives the method that made it (`claim`, `scrub`, `rewind_shared` and the
+        // `&mut self` methods), none of which calls back into code that could be reading.
+        unsafe { &*self.state.get() }
+    }
+
+    /// Claims `size` bytes aligned to `alignment`, growing if the arena may, and returns their
+    /// logical offset (see [`Arena::offset_of`]) and first byte. The bytes may be uninitialised.
+    #[inline]
+    fn claim(&self, size: usize, alignment: usize) -> Result<(usize, NonNull<u8>), AllocError> {
+        // SAFETY: see `state`; this `&mut` ends with the call, and nothing in it calls out.
+        let state = unsafe { &mut *self.state.get() };
+        let claim = match state.chain.allocate(size, alignment)? {
+            Step::Claimed(claim) => claim,
+            Step::Grow(bytes) => state.grow(bytes, size, alignment)?,
+        };
+        let logical = state.chain.used() - size;
+        let block = &state.blocks[claim.block];
+        debug_assert!(claim.offset + size <= block.len(), "claim past its block");
+        // SAFETY: the chain keeps `offset + size <= len` of the claim's block.
+        Ok((logical, unsafe { block.as_non_null().add(claim.offset) }))
+    }
+
+    /// Claims `size` bytes aligned to `alignment` and returns their logical offset: their
+    /// position in the arena's blocks laid end to end (in a one-block arena, the offset from
+    /// its start). The bytes are initialised: see [`Arena::allocate`] for what they hold.
     ///
     /// # Errors
-    /// [`AllocError::InvalidAlignment`] or [`AllocError::Exhausted`]; the arena is unchanged.
+    /// [`AllocError::InvalidAlignment`]; [`AllocError::Exhausted`] if the arena may not grow (or
+    /// not that far); [`AllocError::OutOfMemory`] if growing failed. The arena is unchanged.
     #[inline]
     pub fn allocate_offset(&self, size: usize, alignment: usize) -> Result<usize, AllocError> {
-        let offset = self.claim(size, alignment)?;
-        if offset < self.typed_end.get() {
+        self.allocate_bytes(size, alignment)
+            .map(|(offset, _)| offset)
+    }
+
+    #[inline]
+    fn allocate_bytes(
+        &self,
+        size: usize,
+        alignment: usize,
+    ) -> Result<(usize, NonNull<u8>), AllocError> {
+        let (offset, ptr) = self.claim(size, alignment)?;
+        if offset < self.state().typed_end {
             self.scrub(offset);
         }
-        Ok(offset)
+        Ok((offset, ptr))
     }
 
-    /// The bump itself: claims the bytes, whatever they hold.
-    #[inline]
-    fn claim(&self, size: usize, alignment: usize) -> Result<usize, AllocError> {
-        let mut bump = self.bump.get();
-        let offset = bump.allocate(size, alignment)?;
-        self.bump.set(bump);
-        Ok(offset)
-    }
-
-    /// Zeroes what typed claims left from `from` up, so the byte API never hands out an
-    /// uninitialised padding byte. An arena used only through the byte API never gets here; one
-    /// that mixes typed and byte claims over the same memory pays at most one `memset` of the
-    /// region below its highest typed claim per reset cycle.
+    /// Zeroes what typed claims left from logical offset `from` up, so the byte API never hands
+    /// out an uninitialised padding byte. An arena used only through the byte API never gets
+    /// here; one that mixes typed and byte claims over the same memory pays at most one `memset`
+    /// of the region below its highest typed claim per reset or rewind.
     #[cold]
     #[inline(never)]
     fn scrub(&self, from: usize) {
-        let typed_end = self.typed_end.get();
-        debug_assert!(
-            from < typed_end && typed_end <= self.capacity(),
-            "scrub {from}..{typed_end}"
-        );
-        // SAFETY: `typed_end <= capacity`, so the range is inside the block. No one holds a
-        // reference to it: `from` is where the current claim starts, every earlier claim since
-        // the last reset lies below it, and claims from before the reset ended with the `&mut`
-        // borrow `reset` took.
-        unsafe {
-            self.block
-                .as_ptr()
-                .add(from)
-                .write_bytes(0, typed_end - from);
+        // SAFETY: see `state`; this `&mut` ends with the call.
+        let state = unsafe { &mut *self.state.get() };
+        let end = state.typed_end;
+        let mut base = 0;
+        for block in &state.blocks {
+            let (start, stop) = (from.max(base), end.min(base + block.len()));
+            if start < stop {
+                // SAFETY: `start - base .. stop - base` is inside the block. No one holds a
+                // reference to it: `from` is where the current claim starts, every live claim
+                // lies below it, and claims from before a reset or rewind ended with the borrow
+                // that reset or rewind took.
+                unsafe {
+                    block
+                        .as_ptr()
+                        .add(start - base)
+                        .write_bytes(0, stop - start);
+                }
+            }
+            base += block.len();
         }
-        self.typed_end.set(from);
+        state.typed_end = from;
     }
 
     /// Claims `size` bytes aligned to `alignment` and returns a pointer to the first one.
@@ -218,15 +187,12 @@ impl Arena {
     /// As [`Arena::allocate_offset`].
     #[inline]
     pub fn allocate_raw(&self, size: usize, alignment: usize) -> Result<NonNull<u8>, AllocError> {
-        let offset = self.allocate_offset(size, alignment)?;
-        // SAFETY: `Bump` keeps `offset + size <= capacity`, so the pointer is inside the block
-        // (or one past its end for a zero-sized request).
-        Ok(unsafe { self.block.as_non_null().add(offset) })
+        self.allocate_bytes(size, alignment).map(|(_, ptr)| ptr)
     }
 
     /// Claims `size` bytes aligned to `alignment` (the spec's `allocate`).
     ///
-    /// The bytes are zero in a fresh arena. After a [`reset`](Arena::reset) they are not zeroed
+    /// The bytes are zero in a fresh block. After a [`reset`](Arena::reset) they are not zeroed
     /// (like `Buffer.allocUnsafe`): they hold what was last written to them, except where typed
     /// values ([`Arena::alloc_slice_fill`], [`Arena::alloc_slice_copy`]) have been claimed since
     /// the arena last zeroed them. A typed value's padding bytes are uninitialised, so before
@@ -236,29 +202,26 @@ impl Arena {
     /// # Errors
     /// As [`Arena::allocate_offset`].
     #[inline]
-    #[allow(clippy::mut_from_ref)] // disjoint claims on the block, as bumpalo hands them out
+    #[allow(clippy::mut_from_ref)] // disjoint claims on the blocks, as bumpalo hands them out
     pub fn allocate(&self, size: usize, alignment: usize) -> Result<&mut [u8], AllocError> {
         let ptr = self.allocate_raw(size, alignment)?;
-        // SAFETY: the bytes are inside the block, initialised (zeroed at birth, only ever
-        // written as bytes), and claimed by no one else until `reset`, which needs `&mut self`
-        // and so ends this borrow first.
+        // SAFETY: the bytes are inside a block, initialised (zeroed at birth, only ever written
+        // as bytes, or scrubbed), and claimed by no one else until a reset or rewind, which need
+        // `&mut self` and so end this borrow first.
         Ok(unsafe { core::slice::from_raw_parts_mut(ptr.as_ptr(), size) })
     }
 
-    /// Claims room for `len` values of `T` (at least [`Arena::DEFAULT_ALIGNMENT`]-aligned) and
-    /// fills it with `value`. `T: Copy`, so nothing in the arena ever needs dropping.
+    /// Claims room for `len` values of `T` (at least [`DEFAULT_ALIGNMENT`]-aligned) and fills it
+    /// with `value`. `T: Copy`, so nothing in the arena ever needs dropping.
     ///
     /// # Errors
-    /// [`AllocError::SizeOverflow`] if `len * size_of::<T>()` overflows;
-    /// [`AllocError::Exhausted`] if it does not fit.
+    /// [`AllocError::SizeOverflow`] if `len * size_of::<T>()` overflows; otherwise as
+    /// [`Arena::allocate_offset`].
     #[allow(clippy::mut_from_ref)]
     pub fn alloc_slice_fill<T: Copy>(&self, len: usize, value: T) -> Result<&mut [T], AllocError> {
         let slice = self.alloc_slice_uninit::<T>(len)?;
-        for slot in slice.iter_mut() {
-            slot.write(value);
-        }
-        // SAFETY: every element was just written.
-        Ok(unsafe { &mut *(core::ptr::from_mut(slice) as *mut [T]) })
+        // SAFETY: the claim is `len` `T`s inside a block, aligned, owned by this borrow.
+        Ok(unsafe { fill(slice, len, value) })
     }
 
     /// Claims room for a copy of `src` and copies it in.
@@ -268,20 +231,13 @@ impl Arena {
     #[allow(clippy::mut_from_ref)]
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&mut [T], AllocError> {
         let slice = self.alloc_slice_uninit::<T>(src.len())?;
-        // SAFETY: `slice` and `src` have the same length and cannot overlap (`slice` was just
-        // claimed from the arena; `src` is borrowed elsewhere or claimed earlier).
-        unsafe {
-            core::ptr::copy_nonoverlapping(src.as_ptr(), slice.as_mut_ptr().cast(), src.len());
-            Ok(&mut *(core::ptr::from_mut(slice) as *mut [T]))
-        }
+        // SAFETY: as in `alloc_slice_fill`; `src` cannot overlap a fresh claim.
+        Ok(unsafe { copy(slice, src) })
     }
 
-    #[allow(clippy::mut_from_ref)]
-    fn alloc_slice_uninit<T>(
-        &self,
-        len: usize,
-    ) -> Result<&mut [core::mem::MaybeUninit<T>], AllocError> {
-        let alignment = align_of::<T>().max(Self::DEFAULT_ALIGNMENT);
+    /// Claims room for `len` values of `T`, uninitialised, and moves the typed mark past it.
+    pub(crate) fn alloc_slice_uninit<T>(&self, len: usize) -> Result<NonNull<T>, AllocError> {
+        let alignment = align_of::<T>().max(DEFAULT_ALIGNMENT);
         let size = len
             .checked_mul(size_of::<T>())
             .ok_or(AllocError::SizeOverflow {
@@ -290,50 +246,217 @@ impl Arena {
             })?;
         // Typed values need no scrub (they are written before they are read), but their padding
         // bytes will be uninitialised afterwards: move the mark past them.
-        let offset = self.claim(size, alignment)?;
-        self.typed_end.set(self.typed_end.get().max(offset + size));
-        // SAFETY: `Bump` keeps `offset + size <= capacity`: the claim is `len * size_of::<T>()`
-        // bytes inside the block, aligned for `T`, and owned by this borrow until `reset`.
-        Ok(unsafe { core::slice::from_raw_parts_mut(self.block.as_ptr().add(offset).cast(), len) })
+        let (offset, ptr) = self.claim(size, alignment)?;
+        // SAFETY: see `state`; this `&mut` ends with the statement.
+        let state = unsafe { &mut *self.state.get() };
+        state.typed_end = state.typed_end.max(offset + size);
+        Ok(ptr.cast())
     }
 
-    /// Makes the whole arena free again; the same memory is handed out from the start.
-    /// Reused bytes are not zeroed.
+    /// Makes the whole arena free again, keeping its capacity ([`ResetMode::Retain`]): one block
+    /// keeps the same memory and addresses. Reused bytes are not zeroed.
     #[inline]
     pub fn reset(&mut self) {
-        self.bump.get_mut().reset();
+        self.reset_with(ResetMode::Retain);
     }
 
-    /// The offset of `ptr` from the arena's start, if it points into the arena (one past the end
-    /// counts, for zero-sized claims).
+    /// Makes the whole arena free again, keeping what `mode` says (Zig's reset modes): see
+    /// [`ResetMode`]. If the system refuses a new block that the mode asks for, the arena keeps
+    /// the blocks it has instead; a reset never fails.
+    pub fn reset_with(&mut self, mode: ResetMode) {
+        let state = self.state.get_mut();
+        match state.chain.retained(mode) {
+            Retained::First => {
+                state.blocks.truncate(1);
+                state.chain.restart(region(&state.blocks[0]));
+                state.typed_end = state.typed_end.min(state.blocks[0].len());
+            }
+            Retained::New(bytes) => match AlignedBlock::zeroed(bytes, BLOCK_ALIGNMENT) {
+                Ok(block) => {
+                    state.chain.restart(region(&block));
+                    state.blocks.clear();
+                    state.blocks.push(block);
+                    state.typed_end = 0;
+                }
+                Err(_) => state.chain.rewind_all(),
+            },
+        }
+    }
+
+    /// The current position, for [`Arena::rewind`]: the raw form of a scope.
+    #[must_use]
+    pub fn checkpoint(&self) -> Checkpoint {
+        self.state().chain.checkpoint()
+    }
+
+    /// Frees everything claimed since `checkpoint`; blocks added since stay, for reuse.
+    ///
+    /// # Panics
+    /// If `checkpoint` is from before the last reset, or past the current position.
+    pub fn rewind(&mut self, checkpoint: Checkpoint) {
+        self.state.get_mut().chain.rewind(checkpoint);
+    }
+
+    /// Rewinds through a shared reference: for a [`Scope`], which holds the arena exclusively.
+    pub(crate) fn rewind_shared(&self, checkpoint: Checkpoint) {
+        // SAFETY: see `state`; this `&mut` ends with the call.
+        unsafe { &mut *self.state.get() }.chain.rewind(checkpoint);
+    }
+
+    /// Opens a scope: what it claims is freed when it is dropped, what was claimed before stays.
+    ///
+    /// ```
+    /// use lightwatch_memory::Arena;
+    /// let mut arena = Arena::growable(1024)?;
+    /// let mut outer = arena.scope();
+    /// let output = outer.alloc_slice_fill(16, 0.0f32)?;
+    /// {
+    ///     let layer = outer.scope();
+    ///     let temporary = layer.alloc_slice_fill(4096, 1.0f32)?; // grows the arena
+    ///     output[0] = temporary.iter().sum();
+    /// } // the layer's temporaries are freed; its block stays for the next layer
+    /// assert_eq!(output[0], 4096.0);
+    /// assert_eq!(outer.used(), 64);
+    /// # Ok::<(), lightwatch_memory::AllocError>(())
+    /// ```
+    pub fn scope(&mut self) -> Scope<'_> {
+        Scope::open(self)
+    }
+
+    /// Runs `f` in a new scope and closes it when `f` returns (or unwinds).
+    pub fn scoped<R>(&mut self, f: impl FnOnce(&mut Scope<'_>) -> R) -> R {
+        f(&mut self.scope())
+    }
+
+    /// The logical offset of `ptr` (see [`Arena::allocate_offset`]), if it points into one of
+    /// the arena's blocks (one past a block's end counts, for zero-sized claims).
     #[must_use]
     pub fn offset_of(&self, ptr: *const u8) -> Option<usize> {
-        (ptr as usize)
-            .checked_sub(self.block.as_ptr() as usize)
-            .filter(|&offset| offset <= self.capacity())
+        let mut base = 0;
+        for block in &self.state().blocks {
+            if let Some(offset) = (ptr as usize).checked_sub(block.as_ptr() as usize) {
+                if offset <= block.len() {
+                    return Some(base + offset);
+                }
+            }
+            base += block.len();
+        }
+        None
     }
 
-    /// The arena's first byte.
+    /// The first block's first byte.
     #[must_use]
-    pub const fn as_ptr(&self) -> *const u8 {
-        self.block.as_ptr()
+    pub fn as_ptr(&self) -> *const u8 {
+        self.state().blocks[0].as_ptr()
     }
 
-    /// Bytes claimed since the last reset, padding included.
+    /// Bytes claimed since the last reset, padding and given-up block tails included.
     #[must_use]
     pub fn used(&self) -> usize {
-        self.bump.get().used()
+        self.state().chain.used()
     }
 
-    /// Bytes in the arena.
+    /// Bytes in all blocks.
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.block.len()
+        self.state().chain.capacity()
     }
 
-    /// Bytes not yet claimed.
+    /// Bytes that can still be claimed without growing: `capacity() - used()`.
     #[must_use]
     pub fn available(&self) -> usize {
-        self.bump.get().available()
+        self.state().chain.available()
+    }
+
+    /// The number of blocks (1 for an arena that does not grow).
+    #[must_use]
+    pub fn blocks(&self) -> usize {
+        self.state().blocks.len()
+    }
+
+    /// The capacity the arena was made with: its first block's, and what
+    /// [`ResetMode::Release`] goes back to.
+    #[must_use]
+    pub fn initial_capacity(&self) -> usize {
+        self.state().chain.initial_capacity()
+    }
+
+    /// How the arena may grow.
+    #[must_use]
+    pub fn options(&self) -> ArenaOptions {
+        self.state().chain.options()
+    }
+}
+
+impl State {
+    /// Adds a block of `bytes` and claims the request in it. On error nothing changes.
+    #[cold]
+    #[inline(never)]
+    fn grow(
+        &mut self,
+        bytes: usize,
+        size: usize,
+        alignment: usize,
+    ) -> Result<crate::Claim, AllocError> {
+        self.blocks
+            .try_reserve(1)
+            .map_err(|_| AllocError::OutOfMemory {
+                size: bytes,
+                alignment: BLOCK_ALIGNMENT,
+            })?;
+        let block = AlignedBlock::zeroed(bytes, BLOCK_ALIGNMENT)?;
+        self.chain.push_block(region(&block));
+        self.blocks.push(block);
+        match self.chain.allocate(size, alignment)? {
+            Step::Claimed(claim) => Ok(claim),
+            Step::Grow(_) => unreachable!("a block of the padded request's size holds it"),
+        }
+    }
+}
+
+/// The region of a block, as the chain sees it.
+fn region(block: &AlignedBlock) -> Region {
+    Region {
+        address: block.as_ptr() as usize,
+        len: block.len(),
+    }
+}
+
+/// Writes `value` into the `len` `T`s at `ptr` and returns them.
+///
+/// # Safety
+/// `ptr` must be valid, aligned and unaliased for `len` `T`s for `'a`.
+pub(crate) unsafe fn fill<'a, T: Copy>(ptr: NonNull<T>, len: usize, value: T) -> &'a mut [T] {
+    // SAFETY: the caller's contract; `MaybeUninit<T>` needs no initialisation to be written.
+    let slice =
+        unsafe { core::slice::from_raw_parts_mut(ptr.as_ptr().cast::<MaybeUninit<T>>(), len) };
+    for slot in slice.iter_mut() {
+        slot.write(value);
+    }
+    // SAFETY: every element was just written.
+    unsafe { core::slice::from_raw_parts_mut(ptr.as_ptr(), len) }
+}
+
+/// Copies `src` to `ptr` and returns the copy.
+///
+/// # Safety
+/// `ptr` must be valid, aligned and unaliased for `src.len()` `T`s for `'a`, and not overlap `src`.
+pub(crate) unsafe fn copy<'a, T: Copy>(ptr: NonNull<T>, src: &[T]) -> &'a mut [T] {
+    // SAFETY: the caller's contract.
+    unsafe {
+        core::ptr::copy_nonoverlapping(src.as_ptr(), ptr.as_ptr(), src.len());
+        core::slice::from_raw_parts_mut(ptr.as_ptr(), src.len())
+    }
+}
+
+impl core::fmt::Debug for Arena {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let chain = &self.state().chain;
+        f.debug_struct("Arena")
+            .field("used", &chain.used())
+            .field("capacity", &chain.capacity())
+            .field("blocks", &chain.blocks().len())
+            .field("options", &chain.options())
+            .finish()
     }
 }

@@ -31,13 +31,23 @@
 
 pub mod aligned;
 pub mod arena;
+pub mod bump;
+pub mod chain;
 pub mod error;
 pub mod pool;
+pub mod scope;
 
 pub use aligned::{
-    aligned_alloc, aligned_alloc_zeroed, aligned_delete, aligned_free, aligned_new, layout,
-    AlignedBlock, AVX2_ALIGNMENT, AVX512_ALIGNMENT,
+    aligned_alloc, aligned_alloc_zeroed, aligned_delete, aligned_free, aligned_new,
+    check_alignment, layout, padding, AlignedBlock, Region, AVX2_ALIGNMENT, AVX512_ALIGNMENT,
+    MAX_ALIGNMENT,
 };
-pub use arena::{Arena, Bump};
-pub use error::AllocError;
-pub use pool::{slot_stride, Pool, Slot};
+pub use arena::{Arena, DEFAULT_ALIGNMENT};
+pub use bump::Bump;
+pub use chain::{
+    next_block_size, ArenaOptions, Chain, Checkpoint, Claim, ResetMode, Retained, Step,
+    BLOCK_ALIGNMENT,
+};
+pub use error::{AllocError, ErrorClass, ErrorCode};
+pub use pool::{chunk_size, slot_stride, Pool, Slot, DEFAULT_CAPACITY};
+pub use scope::Scope;

@@ -7,10 +7,16 @@
 //! generation is odd while it is live and even while it is free; every allocate and every
 //! deallocate bumps it, so a stale handle is always older than its slot.
 //!
-//! The free list is a stack of slot indices kept beside the slots (not inside them, as Zig's
-//! `MemoryPool` does), reserved to the pool's capacity, so that `deallocate` never allocates and
-//! a value written into a freed slot can never corrupt the list. Growth adds a chunk and never
-//! moves a live slot.
+//! The free list follows the TypeScript facade's, so the two hand out slots in the same order
+//! (the package's differential test checks it): a slot never used since the pool was made or
+//! cleared is taken from `fresh`, a cursor over the slots in index order; a freed slot goes on a
+//! stack of indices beside the slots (not inside them, as Zig's `MemoryPool` does), reserved to
+//! the pool's capacity, so `deallocate` never allocates and a value written into a freed slot can
+//! never corrupt the list. The next allocation takes the most recently freed slot, else the next
+//! fresh one, else grows by a chunk; growth never moves a live slot.
+//!
+//! `clear` raises a floor under every generation handed out, so a handle from before it is
+//! foreign to the pool (as a view from before `clear` is to the facade), not a double free.
 
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of, MaybeUninit};
@@ -18,6 +24,7 @@ use core::num::NonZeroUsize;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, Ordering};
 
+use crate::aligned::check_alignment;
 use crate::{AlignedBlock, AllocError};
 
 /// The distance in bytes between consecutive slots of `size` bytes aligned to `alignment`:
@@ -27,13 +34,25 @@ use crate::{AlignedBlock, AllocError};
 /// [`AllocError::InvalidAlignment`] if `alignment` is not a power of two;
 /// [`AllocError::SizeOverflow`] if the rounded size overflows.
 pub fn slot_stride(size: usize, alignment: usize) -> Result<usize, AllocError> {
-    if !alignment.is_power_of_two() {
-        return Err(AllocError::InvalidAlignment { alignment });
-    }
+    check_alignment(alignment)?;
     size.max(1)
         .checked_next_multiple_of(alignment)
         .filter(|&stride| stride <= isize::MAX as usize)
         .ok_or(AllocError::SizeOverflow { size, alignment })
+}
+
+/// The bytes of a chunk of `slots` slots `stride` bytes apart (see [`slot_stride`]).
+///
+/// # Errors
+/// [`AllocError::SizeOverflow`] if they exceed `isize::MAX`.
+pub fn chunk_size(slots: usize, stride: usize) -> Result<usize, AllocError> {
+    slots
+        .checked_mul(stride)
+        .filter(|&bytes| bytes <= isize::MAX as usize)
+        .ok_or(AllocError::SizeOverflow {
+            size: slots.saturating_mul(stride),
+            alignment: stride.max(1),
+        })
 }
 
 /// A handle to a live slot of a [`Pool`]: cheap to copy, checked on every use.
@@ -112,14 +131,21 @@ pub struct Pool<T> {
     alignment: usize,
     /// One per slot: odd while live, even while free.
     generations: Vec<u64>,
-    /// Indices of free slots; the next allocation pops from the end.
+    /// Slots at or past this index have not been used since the pool was made or cleared.
+    fresh: usize,
+    /// Indices of freed slots below `fresh`; the next allocation pops from the end.
     free: Vec<u32>,
+    /// Every generation handed out before the last `clear` is below this (even) floor.
+    floor: u64,
     _values: PhantomData<T>,
 }
 
+/// The initial capacity the spec gives `Pool` when none is named: 1024 slots.
+pub const DEFAULT_CAPACITY: usize = 1024;
+
 impl<T> Pool<T> {
     /// The initial capacity the spec gives `Pool` when none is named.
-    pub const DEFAULT_CAPACITY: usize = 1024;
+    pub const DEFAULT_CAPACITY: usize = DEFAULT_CAPACITY;
 
     /// A pool with room for `initial_capacity` values (at least 1) in its first chunk; each
     /// later chunk has as many slots. Slots are aligned to `align_of::<T>()`.
@@ -138,9 +164,7 @@ impl<T> Pool<T> {
     /// [`AllocError::InvalidAlignment`] if `alignment` is not a power of two; otherwise as
     /// [`Pool::new`].
     pub fn with_alignment(initial_capacity: usize, alignment: usize) -> Result<Self, AllocError> {
-        if !alignment.is_power_of_two() {
-            return Err(AllocError::InvalidAlignment { alignment });
-        }
+        check_alignment(alignment)?;
         let alignment = alignment.max(align_of::<T>());
         let chunk_slots = NonZeroUsize::new(initial_capacity).unwrap_or(NonZeroUsize::MIN);
         let mut pool = Self {
@@ -151,7 +175,9 @@ impl<T> Pool<T> {
             stride: slot_stride(size_of::<T>(), alignment)?,
             alignment,
             generations: Vec::new(),
+            fresh: 0,
             free: Vec::new(),
+            floor: 0,
             _values: PhantomData,
         };
         pool.grow()?;
@@ -161,24 +187,24 @@ impl<T> Pool<T> {
     /// Adds one chunk of `chunk_slots` free slots. On error nothing changes.
     #[cold]
     fn grow(&mut self) -> Result<(), AllocError> {
-        let first = self.capacity();
         let chunk_slots = self.chunk_slots.get();
-        let capacity = first + chunk_slots;
+        let capacity = self.capacity() + chunk_slots;
         let chunk_alignment = self.alignment.max(CHUNK_ALIGNMENT);
-        let too_big = AllocError::SizeOverflow {
-            size: capacity.saturating_mul(self.stride),
-            alignment: chunk_alignment,
-        };
+        let bytes = chunk_size(chunk_slots, self.stride)?;
         // Slot indices are u32 in handles and in the free list.
-        let last = u32::try_from(capacity - 1).map_err(|_| too_big)?;
-        let bytes = chunk_slots.checked_mul(self.stride).ok_or(too_big)?;
+        if u32::try_from(capacity - 1).is_err() {
+            return Err(AllocError::SizeOverflow {
+                size: capacity.saturating_mul(self.stride),
+                alignment: chunk_alignment,
+            });
+        }
         let oom = |_| AllocError::OutOfMemory {
             size: bytes,
             alignment: chunk_alignment,
         };
         self.chunks.try_reserve(1).map_err(oom)?;
         self.generations.try_reserve(chunk_slots).map_err(oom)?;
-        // To the whole capacity, not just the new chunk: `deallocate` pushes without allocating.
+        // To the whole capacity: `deallocate` pushes without allocating.
         self.free
             .try_reserve(capacity - self.free.len())
             .map_err(oom)?;
@@ -188,9 +214,7 @@ impl<T> Pool<T> {
             self.first = chunk.as_non_null();
         }
         self.chunks.push(chunk);
-        self.generations.resize(capacity, 0);
-        // Pushed in reverse, so the lowest index is allocated first and addresses ascend.
-        self.free.extend((first as u32..=last).rev());
+        self.generations.resize(capacity, self.floor);
         Ok(())
     }
 
@@ -206,9 +230,9 @@ impl<T> Pool<T> {
             (self.first, index)
         } else {
             // SAFETY: every index the pool works on is below `capacity = chunks.len() *
-            // chunk_slots` (free-list entries are made by `grow` and `clear` below it; others
-            // passed `check`, which looks them up in `generations`, whose length is the
-            // capacity), so the chunk exists.
+            // chunk_slots` (`fresh` stays below it, free-list entries are indices that passed
+            // `check`, which looks them up in `generations`, whose length is the capacity), so
+            // the chunk exists.
             let chunk = unsafe { self.chunks.get_unchecked(index / chunk_slots) };
             (chunk.as_non_null(), index % chunk_slots)
         };
@@ -223,7 +247,11 @@ impl<T> Pool<T> {
         let index = slot.index();
         match self.generations.get(index) {
             Some(&current) if slot.pool() == self.id && current == slot.generation => Ok(index),
-            Some(&current) if slot.pool() == self.id && slot.generation < current => {
+            Some(&current)
+                if slot.pool() == self.id
+                    && slot.generation >= self.floor
+                    && slot.generation < current =>
+            {
                 Err(AllocError::DoubleFree { slot: index })
             }
             _ => Err(AllocError::Foreign { at: index }),
@@ -237,10 +265,16 @@ impl<T> Pool<T> {
     /// cannot; `value` is dropped and the pool is unchanged.
     #[inline(always)] // the hot path is a handful of instructions; a call costs more than it
     pub fn allocate(&mut self, value: T) -> Result<Slot, AllocError> {
-        match self.free.pop() {
-            Some(index) => Ok(self.occupy(index, value)),
-            None => self.grow_and_allocate(value),
-        }
+        let index = match self.free.pop() {
+            Some(index) => index,
+            // `fresh < capacity <= u32::MAX + 1` (see `grow`): the index fits.
+            None if self.fresh < self.generations.len() => {
+                self.fresh += 1;
+                (self.fresh - 1) as u32
+            }
+            None => return self.grow_and_allocate(value),
+        };
+        Ok(self.occupy(index, value))
     }
 
     /// The slow path of [`Pool::allocate`]: no slot is free.
@@ -248,7 +282,8 @@ impl<T> Pool<T> {
     #[inline(never)]
     fn grow_and_allocate(&mut self, value: T) -> Result<Slot, AllocError> {
         self.grow()?;
-        let index = self.free.pop().expect("grow added free slots");
+        let index = self.fresh as u32;
+        self.fresh += 1;
         Ok(self.occupy(index, value))
     }
 
@@ -259,7 +294,7 @@ impl<T> Pool<T> {
             (index as usize) < self.generations.len(),
             "free slot {index} out of range"
         );
-        // SAFETY: free-list entries are below the capacity, which is `generations.len()`.
+        // SAFETY: free-list entries and `fresh` are below the capacity, `generations.len()`.
         let generation = unsafe { self.generations.get_unchecked_mut(index as usize) };
         debug_assert!(
             generation.is_multiple_of(2),
@@ -324,38 +359,51 @@ impl<T> Pool<T> {
         self.check(slot).map(|index| self.slot_ptr(index).cast())
     }
 
-    /// Drops every live value and frees every slot; the capacity is kept, every handle goes stale.
+    /// Drops every live value and frees every slot; the capacity is kept, every handle goes stale
+    /// (a later use of one is [`AllocError::Foreign`]: it no longer belongs to the pool).
     ///
     /// # Panics
-    /// If dropping a value panics, the panic propagates. The pool stays consistent: the slots
-    /// visited so far (that one included) are free, the others still live; a later `clear`, or
-    /// dropping the pool, drops them.
+    /// If dropping a value panics, the other values are still dropped and the pool is empty; then
+    /// the panic propagates (a second panic aborts, as when a slice is dropped).
     pub fn clear(&mut self) {
+        let end = core::mem::replace(&mut self.fresh, 0);
         self.free.clear();
-        for index in (0..self.capacity()).rev() {
-            // Freed before its value is dropped: if that drop panics, the pool still accounts
-            // for every slot (the lower ones stay live, to be dropped by the next clear).
-            self.free.push(index as u32);
-            let generation = &mut self.generations[index];
-            if !generation.is_multiple_of(2) {
-                *generation += 1;
-                // SAFETY: the slot was live, so its value is initialised; its generation is now
-                // even, so it is dropped once.
-                unsafe { self.slot_ptr(index).as_mut().assume_init_drop() };
-            }
+        // Even, and above every generation handed out: old handles are foreign from now on.
+        let highest = self.generations.iter().copied().max().unwrap_or(0);
+        let floor = (highest | 1) + 1;
+        self.floor = floor;
+        for generation in &mut self.generations[end..] {
+            *generation = floor;
         }
+        let mut rest = Unvisited {
+            pool: self,
+            next: end,
+        };
+        rest.drop_all();
     }
 
     /// Live slots (the spec's `size`).
     #[must_use]
     pub fn size(&self) -> usize {
-        self.capacity() - self.free.len()
+        self.fresh - self.free.len()
     }
 
     /// All slots, live and free.
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.chunks.len() * self.chunk_slots.get()
+        self.generations.len()
+    }
+
+    /// Free slots: what can be allocated without growing (`capacity() - size()`).
+    #[must_use]
+    pub fn available(&self) -> usize {
+        self.capacity() - self.size()
+    }
+
+    /// The number of chunks; the pool grows by one chunk of its initial capacity at a time.
+    #[must_use]
+    pub fn chunks(&self) -> usize {
+        self.chunks.len()
     }
 
     /// The alignment of every slot.
@@ -377,6 +425,37 @@ unsafe impl<T: Send> Send for Pool<T> {}
 // SAFETY: `&Pool` only reads (`get`, `as_ptr`, counters); no interior mutability. Sharing it
 // shares `&T`: `T: Sync` is enough.
 unsafe impl<T: Sync> Sync for Pool<T> {}
+
+/// The slots `clear` has still to visit, from `next - 1` down: dropping it visits them, so a
+/// panicking value's drop does not leave the others undropped.
+struct Unvisited<'p, T> {
+    pool: &'p mut Pool<T>,
+    next: usize,
+}
+
+impl<T> Unvisited<'_, T> {
+    fn drop_all(&mut self) {
+        let floor = self.pool.floor;
+        while self.next > 0 {
+            self.next -= 1;
+            let index = self.next;
+            let live = !self.pool.generations[index].is_multiple_of(2);
+            self.pool.generations[index] = floor;
+            if live {
+                // SAFETY: the slot was live, so its value is initialised; its generation is now
+                // the floor (even), and `next` has moved past it, so it is dropped once.
+                unsafe { self.pool.slot_ptr(index).as_mut().assume_init_drop() };
+            }
+        }
+    }
+}
+
+impl<T> Drop for Unvisited<'_, T> {
+    fn drop(&mut self) {
+        // Reached with slots left only when a value's drop panicked in `drop_all`.
+        self.drop_all();
+    }
+}
 
 impl<T> Drop for Pool<T> {
     fn drop(&mut self) {

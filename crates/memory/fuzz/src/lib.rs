@@ -12,8 +12,8 @@ use std::ptr::NonNull;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use lightwatch_memory::{
-    aligned_alloc, aligned_alloc_zeroed, aligned_delete, aligned_free, aligned_new, AlignedBlock,
-    AllocError, Arena, Bump, Pool, Slot,
+    aligned_alloc, aligned_alloc_zeroed, aligned_delete, aligned_free, aligned_new, padding,
+    AlignedBlock, AllocError, Arena, Bump, Pool, Slot,
 };
 
 /// One operation, decoded from fuzzer bytes.
@@ -85,6 +85,8 @@ pub struct Model {
     pools: [Pool<Payload>; 2],
     pool_live: [Vec<(Slot, u64)>; 2],
     stale: [Vec<Slot>; 2],
+    /// Handles from before each pool's last clear: foreign to it now.
+    cleared: [Vec<Slot>; 2],
     aligned: Vec<(NonNull<u8>, usize, usize, u8)>,
     typed: Vec<(NonNull<u32>, usize)>,
     stamp: u8,
@@ -113,6 +115,7 @@ impl Model {
             ],
             pool_live: [Vec::new(), Vec::new()],
             stale: [Vec::new(), Vec::new()],
+            cleared: [Vec::new(), Vec::new()],
             aligned: Vec::new(),
             typed: Vec::new(),
             stamp: 1,
@@ -154,6 +157,7 @@ impl Model {
                     Err(AllocError::Exhausted {
                         requested,
                         available,
+                        ..
                     }) => {
                         assert_eq!(requested, size);
                         assert_eq!(available, before.available());
@@ -188,17 +192,23 @@ impl Model {
             }
             Op::PoolDeallocateStale { pool } => {
                 let p = usize::from(pool);
+                let (size, capacity) = (self.pools[p].size(), self.pools[p].capacity());
                 if let Some(&slot) = self.stale[p].last() {
-                    let (size, capacity) = (self.pools[p].size(), self.pools[p].capacity());
                     assert!(matches!(
                         self.pools[p].deallocate(slot),
                         Err(AllocError::DoubleFree { .. })
                     ));
-                    assert_eq!(
-                        (self.pools[p].size(), self.pools[p].capacity()),
-                        (size, capacity)
-                    );
                 }
+                if let Some(&slot) = self.cleared[p].last() {
+                    assert!(matches!(
+                        self.pools[p].deallocate(slot),
+                        Err(AllocError::Foreign { .. })
+                    ));
+                }
+                assert_eq!(
+                    (self.pools[p].size(), self.pools[p].capacity()),
+                    (size, capacity)
+                );
             }
             Op::PoolForeign { pool } => {
                 let (p, q) = (usize::from(pool), usize::from(!pool));
@@ -217,8 +227,10 @@ impl Model {
                 self.pools[p].clear();
                 assert_eq!(self.pools[p].size(), 0);
                 assert_eq!(self.pools[p].capacity(), capacity);
-                let cleared = std::mem::take(&mut self.pool_live[p]);
-                self.stale[p].extend(cleared.into_iter().map(|(slot, _)| slot));
+                // Every handle from before the clear is foreign now, live or stale.
+                let live = std::mem::take(&mut self.pool_live[p]);
+                let stale = std::mem::take(&mut self.stale[p]);
+                self.cleared[p].extend(live.into_iter().map(|(slot, _)| slot).chain(stale));
             }
             Op::AlignedAlloc {
                 size,
@@ -301,7 +313,7 @@ impl Model {
         let before = (arena.used(), arena.available());
         let base = arena.as_ptr() as usize;
         let cursor = self.arena_cursor[a];
-        let padding = (base + cursor).wrapping_neg() & (align - 1);
+        let padding = padding(base + cursor, align);
         let fits = cursor + padding + size <= arena.capacity();
         match arena.allocate(size, align) {
             Ok(bytes) => {
@@ -326,6 +338,7 @@ impl Model {
             Err(AllocError::Exhausted {
                 requested,
                 available,
+                ..
             }) => {
                 assert!(!fits, "arena refused a request that fits");
                 assert_eq!((requested, available), (size, before.1));

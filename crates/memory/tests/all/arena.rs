@@ -76,7 +76,10 @@ fn of_zero_capacity_serves_only_zero_sizes() {
         arena.allocate(1, 1).unwrap_err(),
         AllocError::Exhausted {
             requested: 1,
-            available: 0
+            alignment: 1,
+            available: 0,
+            capacity: 0,
+            max_capacity: None
         }
     );
 }
@@ -89,7 +92,10 @@ fn exhausted_reports_requested_and_available_unchanged() {
         arena.allocate(50, 1).unwrap_err(),
         AllocError::Exhausted {
             requested: 50,
-            available: 40
+            alignment: 1,
+            available: 40,
+            capacity: 100,
+            max_capacity: None
         }
     );
     assert_eq!(arena.used(), 60);
@@ -180,7 +186,10 @@ fn alloc_slice_exhausted_unchanged() {
         arena.alloc_slice_fill(17, 0u32).unwrap_err(),
         AllocError::Exhausted {
             requested: 68,
-            available: 64
+            alignment: 16,
+            available: 64,
+            capacity: 64,
+            max_capacity: None
         }
     );
     assert_eq!(arena.used(), 0);

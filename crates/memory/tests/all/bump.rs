@@ -51,7 +51,10 @@ fn exhausted_reports_requested_and_available() {
         bump.allocate(50, 1),
         Err(AllocError::Exhausted {
             requested: 50,
-            available: 40
+            alignment: 1,
+            available: 40,
+            capacity: 100,
+            max_capacity: None
         })
     );
     assert_eq!(bump, before, "a refused claim changes nothing");
@@ -66,7 +69,10 @@ fn exhausted_when_padding_pushes_past_the_end() {
         bump.allocate(2, 16),
         Err(AllocError::Exhausted {
             requested: 2,
-            available: 16
+            alignment: 16,
+            available: 16,
+            capacity: 16,
+            max_capacity: None
         })
     );
     assert_eq!(bump, before);
@@ -93,12 +99,15 @@ fn huge_size_is_exhausted_not_overflowed() {
         bump.allocate(usize::MAX, 1),
         Err(AllocError::Exhausted {
             requested: usize::MAX,
-            available: 99
+            alignment: 1,
+            available: 99,
+            capacity: 100,
+            max_capacity: None
         })
     );
     assert_eq!(
         bump.allocate(usize::MAX - 1, 64).unwrap_err().code(),
-        "ERR_ARENA_EXHAUSTED"
+        lightwatch_memory::ErrorCode::ArenaExhausted
     );
     assert_eq!(bump, before);
 }
@@ -114,7 +123,10 @@ fn at_the_top_of_the_address_space_is_exhausted_not_overflowed() {
         bump.allocate(0, 64),
         Err(AllocError::Exhausted {
             requested: 0,
-            available: 5
+            alignment: 64,
+            available: 5,
+            capacity: usize::MAX,
+            max_capacity: None
         })
     );
     assert_eq!(bump, before);
@@ -128,10 +140,13 @@ fn near_the_top_of_the_address_space_is_exhausted_not_overflowed() {
     bump.allocate(90, 1).unwrap();
     let before = bump;
     assert_eq!(
-        bump.allocate(1, 1 << 20),
+        bump.allocate(1, 1 << 16),
         Err(AllocError::Exhausted {
             requested: 1,
-            available: 10
+            alignment: 1 << 16,
+            available: 10,
+            capacity: 100,
+            max_capacity: None
         })
     );
     assert_eq!(bump, before);

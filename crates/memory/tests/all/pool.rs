@@ -197,23 +197,28 @@ fn clear_frees_every_slot_and_keeps_capacity() {
 }
 
 #[test]
-fn handle_is_stale_after_clear() {
+fn handle_is_foreign_after_clear() {
+    // As a view from before `clear` is to the facade: the handle no longer belongs to the pool.
     let mut pool: Pool<u32> = Pool::new(4).unwrap();
     let slot = pool.allocate(1).unwrap();
+    let freed = pool.allocate(3).unwrap();
+    pool.deallocate(freed).unwrap();
     pool.clear();
-    assert_eq!(
-        pool.get(slot),
-        Err(AllocError::DoubleFree { slot: slot.index() })
-    );
-    assert_eq!(
-        pool.deallocate(slot),
-        Err(AllocError::DoubleFree { slot: slot.index() })
-    );
+    for handle in [slot, freed] {
+        assert_eq!(
+            pool.get(handle),
+            Err(AllocError::Foreign { at: handle.index() })
+        );
+        assert_eq!(
+            pool.deallocate(handle),
+            Err(AllocError::Foreign { at: handle.index() })
+        );
+    }
     let again = pool.allocate(2).unwrap();
     assert_eq!(again.index(), slot.index());
     assert_eq!(
         pool.get(slot),
-        Err(AllocError::DoubleFree { slot: slot.index() })
+        Err(AllocError::Foreign { at: slot.index() })
     );
     assert_eq!(pool.deallocate(again), Ok(2));
 }
@@ -294,8 +299,8 @@ fn clear_survives_a_panicking_drop() {
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.clear()));
     assert!(outcome.is_err());
-    // Slots 3 and 2 are free (2 even though its drop panicked); 1 and 0 are still live.
-    assert_eq!(pool.size(), 2);
+    // As when a slice is dropped: the other values were still dropped, and every slot is free.
+    assert_eq!(pool.size(), 0);
     pool.clear();
     assert_eq!(pool.size(), 0);
     assert_eq!(pool.capacity(), 4);

@@ -60,10 +60,13 @@ pub fn model_claim(
 
 /// The error the model expects for a refused claim.
 pub fn model_refusal(capacity: usize, cursor: usize, size: usize, alignment: usize) -> AllocError {
-    if alignment.is_power_of_two() {
+    if alignment.is_power_of_two() && alignment <= lightwatch_memory::MAX_ALIGNMENT {
         AllocError::Exhausted {
             requested: size,
+            alignment,
             available: capacity - cursor,
+            capacity,
+            max_capacity: None,
         }
     } else {
         AllocError::InvalidAlignment { alignment }

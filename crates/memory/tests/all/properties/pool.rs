@@ -29,6 +29,7 @@ enum PoolOp {
     Deallocate(Index),
     Overwrite(Index, u64),
     Stale(Index),
+    Cleared(Index),
     Foreign(Index),
     Clear,
 }
@@ -39,6 +40,7 @@ fn pool_op() -> impl Strategy<Value = PoolOp> {
         5 => any::<Index>().prop_map(PoolOp::Deallocate),
         2 => (any::<Index>(), any::<u64>()).prop_map(|(i, v)| PoolOp::Overwrite(i, v)),
         2 => any::<Index>().prop_map(PoolOp::Stale),
+        1 => any::<Index>().prop_map(PoolOp::Cleared),
         1 => any::<Index>().prop_map(PoolOp::Foreign),
         1 => Just(PoolOp::Clear),
     ]
@@ -51,6 +53,8 @@ struct PoolModel {
     live: Vec<(Slot, u64, usize)>,
     /// Handles whose slot has been freed since.
     stale: Vec<Slot>,
+    /// Handles from before the last clear: foreign to the pool now.
+    cleared: Vec<Slot>,
     drops: usize,
 }
 
@@ -106,7 +110,7 @@ proptest! {
         prop_assert_eq!(pool.stride(), slot_stride(core::mem::size_of::<Token>(), alignment).unwrap());
         let mut other = Pool::new(chunk).unwrap();
         let foreign: Vec<Slot> = (0..chunk as u64).map(|i| other.allocate(token(i)).unwrap()).collect();
-        let mut model = PoolModel { chunk, capacity: chunk, live: Vec::new(), stale: Vec::new(), drops: 0 };
+        let mut model = PoolModel { chunk, capacity: chunk, live: Vec::new(), stale: Vec::new(), cleared: Vec::new(), drops: 0 };
         for op in ops {
             match op {
                 PoolOp::Allocate(value) => {
@@ -136,6 +140,10 @@ proptest! {
                     let slot = model.stale[i.index(model.stale.len())];
                     check_refused(&mut pool, slot, AllocError::DoubleFree { slot: slot.index() }, &model, &drops)?;
                 }
+                PoolOp::Cleared(i) if !model.cleared.is_empty() => {
+                    let slot = model.cleared[i.index(model.cleared.len())];
+                    check_refused(&mut pool, slot, AllocError::Foreign { at: slot.index() }, &model, &drops)?;
+                }
                 PoolOp::Foreign(i) => {
                     let slot = foreign[i.index(foreign.len())];
                     check_refused(&mut pool, slot, AllocError::Foreign { at: slot.index() }, &model, &drops)?;
@@ -143,7 +151,9 @@ proptest! {
                 PoolOp::Clear => {
                     pool.clear();
                     model.drops += model.live.len();
-                    model.stale.extend(model.live.drain(..).map(|(slot, ..)| slot));
+                    // Every handle from before the clear is foreign to the pool now.
+                    model.cleared.extend(model.live.drain(..).map(|(slot, ..)| slot));
+                    model.cleared.append(&mut model.stale);
                 }
                 _ => {} // nothing live (or stale) to act on
             }
