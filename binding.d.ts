@@ -9,6 +9,59 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The core's `Chain`, over blocks whose misalignments the test supplies. */
+export declare class __ArenaRuleForTests {
+  /** A chain whose first block has `capacity` bytes at `misalignment` past 64 KiB. */
+  constructor(misalignment: number, capacity: number, growable: boolean, maxCapacity?: number | undefined | null)
+  /** Claims `size` bytes aligned to `alignment`, or says which block to add first. */
+  allocate(size: number, alignment: number): RuleStep
+  /** Adds the block the last `allocate` asked for, at `misalignment` past 64 KiB. */
+  pushBlock(misalignment: number, len: number): void
+  /** Takes a checkpoint (a scope opening) and returns its number. */
+  checkpoint(): number
+  /** Rewinds to checkpoint `id` (a scope closing). */
+  rewind(id: number): void
+  /**
+   * What a reset in `mode` (`'retain'`, `'release'` or a retain limit) keeps: `'first'`, or
+   * the size of the new block.
+   */
+  retained(mode: string | number): string | number
+  /** Starts over in one block: the first (`misalignment` null) or a new one. */
+  restart(misalignment: number | undefined | null, len: number): void
+  /** Bytes claimed. */
+  get used(): number
+  /** Bytes that can be claimed without growing. */
+  get available(): number
+  /** Bytes of all blocks. */
+  get capacity(): number
+  /** The number of blocks. */
+  get blocks(): number
+}
+export type ArenaRule = __ArenaRuleForTests
+
+/** The core's `Pool`, of values that take no room: only its slot bookkeeping matters here. */
+export declare class __PoolRuleForTests {
+  /** A pool whose chunks have `chunk_slots` slots. */
+  constructor(chunkSlots: number)
+  /** Allocates a slot: `[handle, slot index]`. */
+  allocate(): Array<number>
+  /** Frees the slot of handle `handle` (any handle ever handed out, live or stale). */
+  deallocate(handle: number): void
+  /** Frees, in this pool, a slot of another pool. */
+  deallocateForeign(): void
+  /** Frees every slot. */
+  clear(): void
+  /** Live slots. */
+  get size(): number
+  /** All slots. */
+  get capacity(): number
+  /** Free slots. */
+  get available(): number
+  /** Chunks. */
+  get chunks(): number
+}
+export type PoolRule = __PoolRuleForTests
+
 /** An aligned buffer's block. Made by `createAligned`. */
 export declare class NativeAligned {
   /** Whether the memory has been freed. */
@@ -22,12 +75,48 @@ export declare class NativeAligned {
   free(current: unknown): void
 }
 
-/** An arena's block. Made by `createArena`. */
+/** An arena's blocks. Made by `createArena`. */
 export declare class NativeArena {
-  /** Detaches `current` (every view cut from it) and returns a new buffer over the same memory. */
-  reset(current: unknown): ArrayBuffer
-  /** Detaches `current` and frees the memory now. A second call does nothing. */
-  dispose(current: unknown): void
+  /**
+   * Adds a block for a request of `size` bytes aligned to `alignment` that no block has room
+   * for (`available` bytes are left, for the error): `{ buffer, start, misalignment, size }`,
+   * its size given by the core's growth rule.
+   */
+  grow(size: number, alignment: number, available: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
+  /** A window: a second buffer over block `index` (native backing), for a scope. */
+  window(index: number): ArrayBuffer
+  /**
+   * A shadow block of at least `bytes` bytes for a scope (V8-owned backing), over-allocated by
+   * 64 KiB so the facade can start it at any address modulo 64 KiB:
+   * `{ buffer, start: 0, misalignment, size }`.
+   */
+  shadow(bytes: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
+  /** Detaches windows (a scope's close); the memory stays. Every buffer is checked first. */
+  detach(buffers: ArrayBuffer[]): void
+  /**
+   * Detaches base buffers or shadows (a scope's close) and returns new ones over the same
+   * memory, in order. Every buffer is checked first.
+   */
+  renew(buffers: ArrayBuffer[]): ArrayBuffer[]
+  /**
+   * A `'retain'` reset of an arena of one block (the common case, without lists): detaches
+   * `current`, its base buffer, and returns a new one over the same memory.
+   */
+  renewFirst(current: unknown): ArrayBuffer
+  /**
+   * Resets in `mode` (`'retain'`, `'release'`, or `'retainLimit'` with `limit`): `current` is
+   * every block's base buffer, in order (the facade has closed its scopes, detaching their
+   * buffers); returns the blocks the arena keeps, as parts. Every view of every block is
+   * detached. `'release'` also frees the shadows, whose buffers are `shadows`.
+   */
+  reset(mode: 'retain' | 'release' | 'retainLimit', limit: number | undefined | null, current: ArrayBuffer[], shadows: ArrayBuffer[]): Array<{ handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }>
+  /**
+   * Detaches every buffer in `current` and frees the memory now; `owners[i]` says whose
+   * `current[i]` is: a block's index, or the number of blocks plus a shadow's index. A block
+   * one of whose buffers was transferred away is given up, not freed (see `Block::release`).
+   * A second call does nothing.
+   */
+  dispose(current: ArrayBuffer[], owners: number[]): void
 }
 
 /** A pool's chunks. */
@@ -61,14 +150,50 @@ export declare function __panicForTests(message: string): void
  */
 export declare function addressOf(target: ArrayBuffer | ArrayBufferView): bigint
 
+/** AVX2's alignment: 32 bytes. */
+export declare const AVX2_ALIGNMENT: number
+
+/** AVX-512's alignment, and a cache line: 64 bytes. */
+export declare const AVX512_ALIGNMENT: number
+
 /**
  * Allocates `size` zeroed bytes whose first byte's address is a multiple of `alignment`:
  * `{ handle, buffer, start, misalignment }`, the bytes being `buffer[start .. start + size]`.
  */
 export declare function createAligned(size: number, alignment: number): { handle: NativeAligned; buffer: ArrayBuffer; start: number; misalignment: number }
 
-/** Allocates an arena of `capacity` zeroed bytes: `{ handle, buffer, start, misalignment }`. */
-export declare function createArena(capacity: number): { handle: NativeArena; buffer: ArrayBuffer; start: number; misalignment: number }
+/**
+ * Allocates an arena of `capacity` zeroed bytes, growing as the options allow:
+ * `{ handle, buffer, start, misalignment, size }`.
+ *
+ * # Errors
+ * `ERR_OUT_OF_RANGE` for a capacity of 0 or a `maxCapacity` below it, `ERR_INVALID_ARG_VALUE`
+ * for a `maxCapacity` without `growable`, `ERR_OUT_OF_MEMORY`.
+ */
+export declare function createArena(capacity: number, growable?: boolean | undefined | null, maxCapacity?: number | undefined | null): { handle: NativeArena; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
+
+/** The alignment of arena claims whose caller names none: 16 bytes (SSE, NEON). */
+export declare const DEFAULT_ALIGNMENT: number
+
+/** The slots of a pool's first chunk, and of each later one, when none is named: 1024. */
+export declare const DEFAULT_CAPACITY: number
+
+/** One entry of [`error_codes`]. */
+export interface ErrorCodeEntry {
+  /** The stable code, e.g. `ERR_ARENA_EXHAUSTED`. */
+  code: string
+  /** The class it is thrown as. */
+  class: 'Error' | 'TypeError' | 'RangeError'
+}
+
+/**
+ * Every error code the package throws, with the class it is thrown as: the core's one list,
+ * which the facade's `ErrorCode` union and the README's table are checked against.
+ */
+export declare function errorCodes(): Array<ErrorCodeEntry>
+
+/** The largest alignment accepted anywhere: 64 KiB. */
+export declare const MAX_ALIGNMENT: number
 
 /**
  * The backing new blocks get: `"native"` (external buffers over the core's memory) or `"v8"`
@@ -85,10 +210,22 @@ export interface MemoryStats {
   liveBytes: number
   /** Blocks of memory held. */
   liveBlocks: number
-  /** Arenas whose memory is held. */
+  /** Arenas not yet disposed or collected. */
   arenas: number
   /** Pools not yet disposed or collected. */
   pools: number
   /** Aligned buffers not yet freed or collected. */
   alignedBuffers: number
+}
+
+/** One step of the arena rule: `{ block, offset, logical }` or `{ grow }`. */
+export interface RuleStep {
+  /** The block the claim landed in. */
+  block?: number
+  /** The claim's offset in its block. */
+  offset?: number
+  /** The claim's logical offset (the blocks laid end to end). */
+  logical?: number
+  /** The size of the block to add before asking again. */
+  grow?: number
 }

@@ -835,12 +835,22 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.__ArenaRuleForTests = nativeBinding.__ArenaRuleForTests
+module.exports.ArenaRule = nativeBinding.ArenaRule
+module.exports.__PoolRuleForTests = nativeBinding.__PoolRuleForTests
+module.exports.PoolRule = nativeBinding.PoolRule
 module.exports.NativeAligned = nativeBinding.NativeAligned
 module.exports.NativeArena = nativeBinding.NativeArena
 module.exports.NativePool = nativeBinding.NativePool
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.addressOf = nativeBinding.addressOf
+module.exports.AVX2_ALIGNMENT = nativeBinding.AVX2_ALIGNMENT
+module.exports.AVX512_ALIGNMENT = nativeBinding.AVX512_ALIGNMENT
 module.exports.createAligned = nativeBinding.createAligned
 module.exports.createArena = nativeBinding.createArena
+module.exports.DEFAULT_ALIGNMENT = nativeBinding.DEFAULT_ALIGNMENT
+module.exports.DEFAULT_CAPACITY = nativeBinding.DEFAULT_CAPACITY
+module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.MAX_ALIGNMENT = nativeBinding.MAX_ALIGNMENT
 module.exports.memoryBacking = nativeBinding.memoryBacking
 module.exports.memoryStats = nativeBinding.memoryStats

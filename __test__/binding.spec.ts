@@ -13,24 +13,44 @@ test('arena handles refuse buffers that are not their current one', (t) => {
   const mine = native.createArena(1024);
   const other = native.createArena(1024);
   const before = memoryStats();
-  const wrong: [string, unknown][] = [
+  // Typed as buffers: hostile code is not held back by the types.
+  const wrong = [
     ['another arena buffer', other.buffer],
     ['a plain ArrayBuffer', new ArrayBuffer(1024)],
     ['a view instead of a buffer', new Uint8Array(mine.buffer)],
     ['a number', 0x1000],
     ['undefined', undefined],
-  ];
+  ] as [string, ArrayBuffer][];
   for (const [name, value] of wrong) {
-    throwsCode(t, () => mine.handle.reset(value), Error, 'ERR_INVALID_STATE');
-    throwsCode(t, () => mine.handle.dispose(value), Error, 'ERR_INVALID_STATE');
+    throwsCode(t, () => mine.handle.renewFirst(value), Error, 'ERR_INVALID_STATE');
+    throwsCode(
+      t,
+      () => mine.handle.reset('retain', undefined, [value], []),
+      Error,
+      'ERR_INVALID_STATE',
+    );
+    throwsCode(t, () => mine.handle.renew([value]), Error, 'ERR_INVALID_STATE');
+    throwsCode(t, () => mine.handle.detach([value]), Error, 'ERR_INVALID_STATE');
+    throwsCode(t, () => mine.handle.dispose([value], [0]), Error, 'ERR_INVALID_STATE');
     t.is(mine.buffer.byteLength > 0, true, `${name}: nothing detached`);
     t.deepEqual(memoryStats(), before, `${name}: nothing freed`);
   }
-  const fresh = mine.handle.reset(mine.buffer);
-  throwsCode(t, () => mine.handle.reset(mine.buffer), Error, 'ERR_INVALID_STATE');
-  mine.handle.dispose(fresh);
-  other.handle.dispose(other.buffer);
-  throwsCode(t, () => mine.handle.reset(fresh), Error, 'ERR_DISPOSED');
+  // A list with one bad buffer changes nothing, even where the others are good.
+  throwsCode(
+    t,
+    () => mine.handle.dispose([mine.buffer, other.buffer], [0, 0]),
+    Error,
+    'ERR_INVALID_STATE',
+  );
+  throwsCode(t, () => mine.handle.dispose([mine.buffer], [1]), Error, 'ERR_INVALID_STATE');
+  throwsCode(t, () => mine.handle.window(1), Error, 'ERR_INVALID_STATE');
+  t.true(mine.buffer.byteLength > 0, 'nothing detached');
+  const fresh = mine.handle.renewFirst(mine.buffer);
+  throwsCode(t, () => mine.handle.renewFirst(mine.buffer), Error, 'ERR_INVALID_STATE');
+  mine.handle.dispose([fresh], [0]);
+  other.handle.dispose([other.buffer], [0]);
+  throwsCode(t, () => mine.handle.renewFirst(fresh), Error, 'ERR_DISPOSED');
+  throwsCode(t, () => mine.handle.grow(16, 16, 0), Error, 'ERR_DISPOSED');
 });
 
 test('pool handles validate every chunk buffer before touching any', (t) => {
@@ -69,7 +89,8 @@ test('the binding re-checks sizes and alignments itself', (t) => {
   throwsCode(t, () => native.createAligned(2 ** 60, 16), RangeError, 'ERR_OUT_OF_RANGE');
   throwsCode(t, () => new native.NativePool(16, 48), RangeError, 'ERR_INVALID_ALIGNMENT');
   const pool = new native.NativePool(2 ** 40, 16);
-  throwsCode(t, () => pool.addChunk(2 ** 30), RangeError, 'ERR_OUT_OF_MEMORY');
+  // 2 ** 70 bytes: past the largest possible allocation, refused by the core's `chunk_size`.
+  throwsCode(t, () => pool.addChunk(2 ** 30), RangeError, 'ERR_OUT_OF_RANGE');
   pool.dispose([]);
 });
 

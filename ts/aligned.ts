@@ -7,7 +7,7 @@
  * @module
  */
 
-import { checkAlignment, checkLength, checkType, checkView, plainError, typeError } from './errors';
+import { checkAlignment, checkLength, checkType, checkView, codedError } from './errors';
 
 import native = require('./native');
 
@@ -85,19 +85,19 @@ export function alignedDelete(view: TypedArray): void {
 function release(value: unknown): void {
   const view = checkView(value, 'view');
   if (view instanceof DataView) {
-    throw typeError('ERR_INVALID_ARG_TYPE', 'view must be a typed array; received a DataView');
+    throw codedError('ERR_INVALID_ARG_TYPE', 'view must be a typed array; received a DataView');
   }
   const owner = owners.get(view.buffer as ArrayBuffer);
   if (owner === undefined) {
-    throw plainError('ERR_FOREIGN_VIEW', 'the view was not returned by alignedAlloc or alignedNew');
+    throw codedError('ERR_FOREIGN_VIEW', 'the view was not returned by alignedAlloc or alignedNew');
   }
   if (owner.handle.released) {
-    throw plainError('ERR_DOUBLE_FREE', 'this aligned buffer has already been freed: double free');
+    throw codedError('ERR_DOUBLE_FREE', 'double free: this aligned buffer has already been freed');
   }
   // A detached buffer that was never freed was transferred away: give the block up (native code
   // never frees memory that another buffer may now hold).
   if (view.buffer.byteLength !== 0 && view.byteOffset !== owner.start) {
-    throw plainError(
+    throw codedError(
       'ERR_FOREIGN_VIEW',
       `the view starts ${view.byteOffset - owner.start} bytes into an aligned buffer; pass the view that was returned`,
     );

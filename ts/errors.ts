@@ -9,42 +9,49 @@ import { constants } from 'node:buffer';
 
 import { elementSize } from './typed-array';
 
+import native = require('./native');
+
+/**
+ * Every stable `code` this package throws, with the class it is thrown as. The one list is the
+ * Rust core's (`ErrorCode` in `crates/memory/src/error.rs`): the package's tests hold this copy,
+ * which TypeScript needs for the {@link ErrorCode} type, and the README's table to it.
+ */
+export const ERROR_CODES = {
+  ERR_INVALID_ARG_TYPE: 'TypeError',
+  ERR_INVALID_ARG_VALUE: 'TypeError',
+  ERR_OUT_OF_RANGE: 'RangeError',
+  ERR_INVALID_ALIGNMENT: 'RangeError',
+  ERR_ARENA_EXHAUSTED: 'RangeError',
+  ERR_OUT_OF_MEMORY: 'RangeError',
+  ERR_DOUBLE_FREE: 'Error',
+  ERR_FOREIGN_VIEW: 'Error',
+  ERR_DISPOSED: 'Error',
+  ERR_INVALID_STATE: 'Error',
+  ERR_NATIVE_ADDON_NOT_LOADED: 'Error',
+} as const;
+
 /** The stable `code` of every error this package throws. */
-export type ErrorCode =
-  | 'ERR_INVALID_ARG_TYPE'
-  | 'ERR_OUT_OF_RANGE'
-  | 'ERR_INVALID_ALIGNMENT'
-  | 'ERR_ARENA_EXHAUSTED'
-  | 'ERR_OUT_OF_MEMORY'
-  | 'ERR_DOUBLE_FREE'
-  | 'ERR_FOREIGN_VIEW'
-  | 'ERR_DISPOSED'
-  | 'ERR_INVALID_STATE'
-  | 'ERR_NATIVE_ADDON_NOT_LOADED';
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** An error thrown by this package: a real `TypeError`, `RangeError` or `Error`, with a `code`. */
 export type MemoryError = (TypeError | RangeError | Error) & { readonly code: ErrorCode };
 
-/** The largest alignment accepted: 64 KiB. */
-export const MAX_ALIGNMENT = 65536;
+/** The largest alignment accepted: 64 KiB (the core's `MAX_ALIGNMENT`). */
+export const MAX_ALIGNMENT: number = native.MAX_ALIGNMENT;
 
-function coded<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
+/**
+ * @internal An error with `code`, of the class the code is thrown as (a `RangeError` for
+ * `ERR_OUT_OF_RANGE`, ...), as the native side throws it.
+ */
+export function codedError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
+  const kind = ERROR_CODES[code];
+  const error =
+    kind === 'TypeError'
+      ? new TypeError(message)
+      : kind === 'RangeError'
+        ? new RangeError(message)
+        : new Error(message);
   return Object.assign(error, { code });
-}
-
-/** @internal */
-export function typeError(code: ErrorCode, message: string): TypeError & { code: ErrorCode } {
-  return coded(new TypeError(message), code);
-}
-
-/** @internal */
-export function rangeError(code: ErrorCode, message: string): RangeError & { code: ErrorCode } {
-  return coded(new RangeError(message), code);
-}
-
-/** @internal */
-export function plainError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
-  return coded(new Error(message), code);
 }
 
 /** A short, safe description of a received value for error messages. */
@@ -69,13 +76,13 @@ export function describe(value: unknown): string {
 /** @internal A byte or element count: a number that is a non-negative safe integer. */
 export function checkCount(value: unknown, name: string): number {
   if (typeof value !== 'number') {
-    throw typeError(
+    throw codedError(
       'ERR_INVALID_ARG_TYPE',
       `${name} must be a number; received ${describe(value)}`,
     );
   }
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw rangeError(
+    throw codedError(
       'ERR_OUT_OF_RANGE',
       `${name} must be a non-negative safe integer; received ${describe(value)}`,
     );
@@ -93,7 +100,7 @@ export const MAX_VIEW_LENGTH: number = constants.MAX_LENGTH;
 export function checkLength(value: unknown, name: string): number {
   const count = checkCount(value, name);
   if (count > MAX_VIEW_LENGTH) {
-    throw rangeError(
+    throw codedError(
       'ERR_OUT_OF_RANGE',
       `${name} must be at most ${MAX_VIEW_LENGTH}, the longest typed array this runtime allows; received ${count}`,
     );
@@ -105,7 +112,7 @@ export function checkLength(value: unknown, name: string): number {
 export function checkPositive(value: unknown, name: string): number {
   const count = checkCount(value, name);
   if (count === 0) {
-    throw rangeError('ERR_OUT_OF_RANGE', `${name} must be at least 1; received 0`);
+    throw codedError('ERR_OUT_OF_RANGE', `${name} must be at least 1; received 0`);
   }
   return count;
 }
@@ -128,14 +135,15 @@ export function checkAlignment(value: unknown): number {
 
 function alignmentError(value: unknown): Error & { code: ErrorCode } {
   if (typeof value !== 'number') {
-    return typeError(
+    return codedError(
       'ERR_INVALID_ARG_TYPE',
       `alignment must be a number; received ${describe(value)}`,
     );
   }
-  return rangeError(
+  // The core's words (`AllocError::InvalidAlignment`), so both sides say the same.
+  return codedError(
     'ERR_INVALID_ALIGNMENT',
-    `alignment must be a power of two from 1 to ${MAX_ALIGNMENT}; received ${describe(value)}`,
+    `alignment must be a power of two from 1 to ${MAX_ALIGNMENT}; received ${value}`,
   );
 }
 
@@ -148,7 +156,7 @@ export function checkType(type: unknown): number {
 
 // Out of line, as for `alignmentError`: `checkType` runs inside `Arena.alloc`.
 function typeArgumentError(type: unknown): Error & { code: ErrorCode } {
-  return typeError(
+  return codedError(
     'ERR_INVALID_ARG_TYPE',
     `type must be a typed array constructor (Float32Array, Uint8Array, ...); received ${describe(type)}`,
   );
@@ -157,7 +165,7 @@ function typeArgumentError(type: unknown): Error & { code: ErrorCode } {
 /** @internal `value` must be a typed array or DataView. */
 export function checkView(value: unknown, name: string): ArrayBufferView {
   if (!ArrayBuffer.isView(value)) {
-    throw typeError(
+    throw codedError(
       'ERR_INVALID_ARG_TYPE',
       `${name} must be a typed array or DataView; received ${describe(value)}`,
     );
@@ -167,5 +175,5 @@ export function checkView(value: unknown, name: string): ArrayBufferView {
 
 /** @internal */
 export function disposedError(what: string): Error & { code: ErrorCode } {
-  return plainError('ERR_DISPOSED', `this ${what} has been disposed`);
+  return codedError('ERR_DISPOSED', `this ${what} has been disposed`);
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkView, describe, typeError } from './errors';
+import { checkView, codedError, describe } from './errors';
 
 import native = require('./native');
 
@@ -52,7 +52,7 @@ export function memoryStats(): MemoryStats {
 export function addressOf(target: ArrayBuffer | ArrayBufferView): bigint {
   if (!(target instanceof ArrayBuffer)) {
     if (typeof target !== 'object' || target === null) {
-      throw typeError(
+      throw codedError(
         'ERR_INVALID_ARG_TYPE',
         `target must be an ArrayBuffer or a view; received ${describe(target)}`,
       );

@@ -14,10 +14,9 @@ import {
   checkLength,
   checkPositive,
   checkType,
+  codedError,
   describe,
   disposedError,
-  plainError,
-  typeError,
 } from './errors';
 
 import native = require('./native');
@@ -89,7 +88,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     const elementSize = checkType(type);
     const slotLength = checkPositive(checkLength(length, 'length'), 'length');
     if (typeof options !== 'object' || options === null) {
-      throw typeError(
+      throw codedError(
         'ERR_INVALID_ARG_TYPE',
         `options must be an object; received ${describe(options)}`,
       );
@@ -99,7 +98,10 @@ export class Pool<T extends TypedArray> implements Disposable {
     const align =
       alignment === undefined ? elementSize : Math.max(checkAlignment(alignment), elementSize);
     if (typeof zero !== 'boolean') {
-      throw typeError('ERR_INVALID_ARG_TYPE', `zero must be a boolean; received ${describe(zero)}`);
+      throw codedError(
+        'ERR_INVALID_ARG_TYPE',
+        `zero must be a boolean; received ${describe(zero)}`,
+      );
     }
     this.#type = type;
     this.#length = slotLength;
@@ -158,7 +160,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     const slot = typeof view === 'object' && view !== null ? (view as Tagged)[SLOT] : undefined;
     if (slot === undefined || this.#views[slot] !== view) throw this.#notMine(view);
     if (this.#live[slot] !== 1) {
-      throw plainError('ERR_DOUBLE_FREE', `pool slot ${slot} is already free: double free`);
+      throw codedError('ERR_DOUBLE_FREE', `double free: pool slot ${slot} is already free`);
     }
     this.#live[slot] = 0;
     this.#free.push(slot);
@@ -167,12 +169,12 @@ export class Pool<T extends TypedArray> implements Disposable {
   #notMine(view: unknown): Error {
     if (this.#handle === null) return disposedError('pool');
     if (!ArrayBuffer.isView(view)) {
-      return typeError(
+      return codedError(
         'ERR_INVALID_ARG_TYPE',
         `view must be a typed array; received ${describe(view)}`,
       );
     }
-    return plainError(
+    return codedError(
       'ERR_FOREIGN_VIEW',
       'the view was not handed out by this pool (or the pool was cleared since)',
     );

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use lightwatch_memory::ErrorCode;
 use napi::bindgen_prelude::{ToNapiValue, Unknown};
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
 use crate::block::{self, Block};
-use crate::error::{self, to_usize};
+use crate::error::{self, to_alignment, to_usize};
 use crate::stats::Kind;
 
 /// An aligned buffer's block. Made by `createAligned`.
@@ -33,9 +34,8 @@ impl NativeAligned {
         if self.block.is_released() {
             return Err(error::throw(
                 env,
-                error::Class::Error,
-                "ERR_DOUBLE_FREE",
-                "this aligned buffer has already been freed",
+                ErrorCode::DoubleFree,
+                "double free: this aligned buffer has already been freed",
             ));
         }
         self.block.release(env, current.raw())
@@ -54,7 +54,7 @@ pub fn create_aligned<'env>(
     alignment: f64,
 ) -> napi::Result<Unknown<'env>> {
     let size = to_usize(env, size, "size")?;
-    let alignment = to_usize(env, alignment, "alignment")?;
+    let alignment = to_alignment(env, alignment)?;
     let (block, buffer) = Block::allocate(env, size, alignment, Kind::Aligned)?;
     let handle = NativeAligned {
         block: Arc::clone(&block),

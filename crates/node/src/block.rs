@@ -23,10 +23,10 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use lightwatch_memory::{AlignedBlock, AllocError};
+use lightwatch_memory::{AlignedBlock, ErrorCode, Region};
 use napi::{sys, Env};
 
-use crate::error::{self, alloc_error, invalid_state, Class};
+use crate::error::{self, alloc_error, invalid_state};
 use crate::stats::{self, Kind};
 
 /// Where blocks get their memory.
@@ -69,12 +69,10 @@ pub(crate) struct Block {
     backing: Backing,
     /// The core's block (native backing) until it is released; `None` when V8 owns the memory.
     memory: Mutex<Option<AlignedBlock>>,
-    /// Address of the first byte of every epoch's `ArrayBuffer`.
-    data: usize,
-    /// `byteLength` of every epoch's `ArrayBuffer`.
-    len: usize,
-    /// Offset of the first aligned byte in the `ArrayBuffer`.
-    start: usize,
+    /// The memory of every epoch's `ArrayBuffer`: its data pointer and `byteLength`.
+    buffer: Region,
+    /// The aligned bytes JavaScript cuts views from, inside `buffer`.
+    aligned: Region,
     /// Set once the memory is freed and off the counters.
     freed: AtomicBool,
     /// Set when dispose finds the current buffer transferred away (see `release`).
@@ -148,8 +146,7 @@ fn failure(env: &Env, status: sys::napi_status, what: &str) -> napi::Error {
     } else {
         error::throw(
             env,
-            Class::Error,
-            "ERR_INVALID_STATE",
+            ErrorCode::InvalidState,
             &format!("{what} failed (napi status {status})"),
         )
     }
@@ -170,15 +167,17 @@ impl Block {
             // A zero-byte ArrayBuffer would have no address; one byte keeps every view's address real.
             let memory =
                 AlignedBlock::zeroed(size.max(1), alignment).map_err(|e| alloc_error(env, e))?;
-            let (data, len) = (memory.as_ptr() as usize, memory.len());
+            let buffer = Region {
+                address: memory.as_ptr() as usize,
+                len: memory.len(),
+            };
             let block = Arc::new(Self::new(
                 env,
                 kind,
                 Backing::Native,
                 Some(memory),
-                data,
-                len,
-                0,
+                buffer,
+                buffer,
             ));
             match block.external_buffer(env) {
                 Ok(buffer) => return Ok((block, buffer)),
@@ -205,15 +204,16 @@ impl Block {
         alignment: usize,
         kind: Kind,
     ) -> napi::Result<(Arc<Self>, sys::napi_value)> {
-        let len = size
-            .max(1)
-            .checked_add(alignment - 1)
-            .ok_or_else(|| alloc_error(env, AllocError::SizeOverflow { size, alignment }))?;
+        let len = Region::over_allocated_len(size, alignment).map_err(|e| alloc_error(env, e))?;
         // `new ArrayBuffer(len)` from JavaScript, not `napi_create_arraybuffer`: on failure the
         // constructor throws a RangeError, where the C++ `ArrayBuffer::New` behind
         // `napi_create_arraybuffer` aborts the process (measured: `createArena(2 ** 50)`).
-        let buffer = construct_buffer(env, len)?
-            .ok_or_else(|| alloc_error(env, AllocError::OutOfMemory { size, alignment }))?;
+        let buffer = construct_buffer(env, len)?.ok_or_else(|| {
+            alloc_error(
+                env,
+                lightwatch_memory::AllocError::OutOfMemory { size, alignment },
+            )
+        })?;
         let mut data = ptr::null_mut();
         let mut byte_length = 0;
         // SAFETY: valid env; `buffer` is the ArrayBuffer just constructed; out-pointers to locals.
@@ -221,37 +221,33 @@ impl Block {
         if data.is_null() || byte_length != len {
             return Err(invalid_state(env, "new ArrayBuffer() returned no memory"));
         }
-        let start = (data as usize).wrapping_neg() & (alignment - 1);
-        let block = Arc::new(Self::new(
-            env,
-            kind,
-            Backing::V8,
-            None,
-            data as usize,
+        let memory = Region {
+            address: data as usize,
             len,
-            start,
-        ));
+        };
+        // An over-allocated region always holds the aligned bytes.
+        let aligned = memory
+            .aligned(size.max(1), alignment)
+            .map_err(|e| alloc_error(env, e))?;
+        let block = Arc::new(Self::new(env, kind, Backing::V8, None, memory, aligned));
         block.watch(env, buffer)?;
         Ok((block, buffer))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn new(
         env: &Env,
         kind: Kind,
         backing: Backing,
         memory: Option<AlignedBlock>,
-        data: usize,
-        len: usize,
-        start: usize,
+        buffer: Region,
+        aligned: Region,
     ) -> Self {
         let block = Self {
             kind,
             backing,
             memory: Mutex::new(memory),
-            data,
-            len,
-            start,
+            buffer,
+            aligned,
             freed: AtomicBool::new(false),
             abandoned: AtomicBool::new(false),
             env: env.raw(),
@@ -263,13 +259,14 @@ impl Block {
     /// Adds (`sign` 1) or removes (`sign` -1) this block from the counters and V8's view of
     /// external memory.
     fn account(&self, sign: i64) {
+        let len = self.buffer.len;
         if sign > 0 {
-            stats::block_allocated(self.kind, self.len);
+            stats::block_allocated(self.kind, len);
         } else {
-            stats::block_freed(self.kind, self.len);
+            stats::block_freed(self.kind, len);
         }
-        if self.backing == Backing::Native && self.len > 0 {
-            let bytes = i64::try_from(self.len).unwrap_or(i64::MAX);
+        if self.backing == Backing::Native && len > 0 {
+            let bytes = i64::try_from(len).unwrap_or(i64::MAX);
             let mut adjusted = 0;
             // SAFETY: `env` is the live env of this block's thread (see `unsafe impl Send`).
             // A failure only leaves V8's GC heuristic slightly off.
@@ -287,8 +284,8 @@ impl Block {
             unsafe {
                 sys::napi_create_external_arraybuffer(
                     env.raw(),
-                    self.data as *mut c_void,
-                    self.len,
+                    self.buffer.address as *mut c_void,
+                    self.buffer.len,
                     Some(finalize_epoch),
                     hint,
                     &mut buffer,
@@ -323,6 +320,19 @@ impl Block {
 
     /// Checks that `buffer` is this block's current epoch: never trust what JavaScript passes.
     pub(crate) fn validate(&self, env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
+        if self.matches(env, buffer) {
+            Ok(())
+        } else {
+            Err(invalid_state(
+                env,
+                "the ArrayBuffer is not the current buffer of this block (was it transferred or detached?)",
+            ))
+        }
+    }
+
+    /// Whether `buffer` is one of this block's live buffers (its memory is the block's). Throws
+    /// nothing, so callers can look a buffer's block up among several.
+    pub(crate) fn matches(&self, env: &Env, buffer: sys::napi_value) -> bool {
         let mut is_buffer = false;
         let mut data = ptr::null_mut();
         let mut len = 0;
@@ -333,14 +343,31 @@ impl Block {
                 sys::napi_get_arraybuffer_info(env.raw(), buffer, &mut data, &mut len);
             }
         }
-        if is_buffer && data as usize == self.data && len == self.len && !self.is_released() {
-            Ok(())
-        } else {
-            Err(invalid_state(
+        let presented = Region {
+            address: data as usize,
+            len,
+        };
+        is_buffer && presented == self.buffer && !self.is_released()
+    }
+
+    /// A second `ArrayBuffer` over the same memory, beside the current one (native backing
+    /// only: V8-owned memory cannot be shared), for a scope whose views must be detachable apart
+    /// from the views cut before it.
+    pub(crate) fn window(self: &Arc<Self>, env: &Env) -> napi::Result<sys::napi_value> {
+        if self.backing != Backing::Native || self.is_released() {
+            return Err(invalid_state(
                 env,
-                "the ArrayBuffer is not the current buffer of this block (was it transferred or detached?)",
-            ))
+                "only a live block of native memory can have a second buffer",
+            ));
         }
+        self.external_buffer(env)
+            .map_err(|status| failure(env, status, "napi_create_external_arraybuffer"))
+    }
+
+    /// Detaches `buffer`, one of this block's buffers, and keeps the memory (a scope's close).
+    pub(crate) fn detach(&self, env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
+        self.validate(env, buffer)?;
+        detach(env, buffer)
     }
 
     /// Detaches `current` and returns a new epoch over the same memory.
@@ -375,18 +402,34 @@ impl Block {
     /// holds it now may still use it, so the block is only given up, never freed here; the
     /// memory goes when the last holder does. Dispose must always be able to finish.
     pub(crate) fn release(&self, env: &Env, current: sys::napi_value) -> napi::Result<()> {
-        if is_detached(env, current) {
-            self.abandoned.store(true, Ordering::Release);
-            return Ok(());
+        self.release_all(env, &[current])
+    }
+
+    /// As [`Block::release`], for a block JavaScript sees through several buffers (an arena
+    /// block and its scopes' windows): all are checked, then all detached. If one was
+    /// transferred away, the others are still detached, and the block is given up.
+    pub(crate) fn release_all(&self, env: &Env, buffers: &[sys::napi_value]) -> napi::Result<()> {
+        let (gone, live): (Vec<_>, Vec<_>) = buffers
+            .iter()
+            .copied()
+            .partition(|&buffer| is_detached(env, buffer));
+        for &buffer in &live {
+            self.validate(env, buffer)?;
         }
-        self.validate(env, current)?;
-        detach(env, current)?;
-        self.free_now();
+        for &buffer in &live {
+            detach(env, buffer)?;
+        }
+        if gone.is_empty() {
+            self.free_now();
+        } else {
+            self.abandoned.store(true, Ordering::Release);
+        }
         Ok(())
     }
 
-    /// Frees the memory (native) and takes the block off the counters, once.
-    fn free_now(&self) {
+    /// Frees the memory (native) and takes the block off the counters, once. The caller has
+    /// detached every buffer over it (or no buffer can reach it any more).
+    pub(crate) fn free_now(&self) {
         if !self.freed.swap(true, Ordering::AcqRel) {
             drop(
                 self.memory
@@ -403,15 +446,20 @@ impl Block {
         self.freed.load(Ordering::Acquire) || self.abandoned.load(Ordering::Acquire)
     }
 
-    /// Offset of the first aligned byte in every epoch's `ArrayBuffer`.
-    pub(crate) const fn start(&self) -> usize {
-        self.start
+    /// The aligned bytes' length: what JavaScript may cut views from.
+    pub(crate) const fn size(&self) -> usize {
+        self.aligned.len
     }
 
-    /// The aligned start's address modulo 65536 (the largest alignment the facade accepts), so
-    /// that JavaScript can align on absolute addresses with plain number arithmetic.
+    /// Offset of the first aligned byte in every epoch's `ArrayBuffer`.
+    pub(crate) const fn start(&self) -> usize {
+        self.aligned.address - self.buffer.address
+    }
+
+    /// The aligned bytes' address modulo `MAX_ALIGNMENT`, so that JavaScript can align on
+    /// absolute addresses with plain number arithmetic.
     pub(crate) const fn misalignment(&self) -> usize {
-        (self.data + self.start) & 0xFFFF
+        self.aligned.misalignment()
     }
 }
 
@@ -466,7 +514,7 @@ fn construct_buffer(env: &Env, len: usize) -> napi::Result<Option<sys::napi_valu
 }
 
 /// Clears a pending exception, if any: the caller replaces it with a coded error or recovers.
-fn clear_exception(env: &Env) {
+pub(crate) fn clear_exception(env: &Env) {
     let mut pending = false;
     let mut exception = ptr::null_mut();
     // SAFETY: valid env and out-pointers to locals.
@@ -535,7 +583,8 @@ fn transfer(env: &Env, buffer: sys::napi_value) -> napi::Result<sys::napi_value>
     Ok(result)
 }
 
-/// `{ handle, buffer, start, misalignment }`: what the facade needs to cut views from a new block.
+/// `{ handle, buffer, start, misalignment, size, backing }`: what the facade needs to cut views
+/// from a new block.
 pub(crate) fn parts(
     env: &Env,
     handle: sys::napi_value,
@@ -546,6 +595,9 @@ pub(crate) fn parts(
     let mut object = ptr::null_mut();
     let mut start = ptr::null_mut();
     let mut misalignment = ptr::null_mut();
+    let mut size = ptr::null_mut();
+    let mut backing = ptr::null_mut();
+    let name = block.backing.name();
     // SAFETY: valid env and values; NUL-terminated names; out-pointers to locals.
     unsafe {
         check(
@@ -563,11 +615,28 @@ pub(crate) fn parts(
             sys::napi_create_uint32(raw, block.misalignment() as u32, &mut misalignment),
             "napi_create_uint32",
         )?;
+        check(
+            env,
+            sys::napi_create_double(raw, block.size() as f64, &mut size),
+            "napi_create_double",
+        )?;
+        check(
+            env,
+            sys::napi_create_string_utf8(
+                raw,
+                name.as_ptr().cast(),
+                name.len() as isize,
+                &mut backing,
+            ),
+            "napi_create_string_utf8",
+        )?;
         for (name, value) in [
             (c"handle", handle),
             (c"buffer", buffer),
             (c"start", start),
             (c"misalignment", misalignment),
+            (c"size", size),
+            (c"backing", backing),
         ] {
             check(
                 env,

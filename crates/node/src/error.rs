@@ -1,35 +1,36 @@
 //! Turning failures into JavaScript exceptions with a stable `code`.
 //!
-//! Errors are thrown here with `napi_throw_{type,range}_error`, which take a `code`, and returned
-//! to napi-rs as `PendingException` so it does not throw a second, code-less error on top.
+//! Every code comes from the core's one list (`lightwatch_memory::ErrorCode`), which also says
+//! the class each is thrown as, and every message of a core error is its `Display` text, the same
+//! words the facade uses for the same error. Errors are thrown here with
+//! `napi_throw_{type,range}_error`, which take a `code`, and returned to napi-rs as
+//! `PendingException` so it does not throw a second, code-less error on top.
 
 use std::ffi::CString;
 
-use lightwatch_memory::AllocError;
+use lightwatch_memory::{AllocError, ErrorClass, ErrorCode};
 use napi::{sys, Env, Status};
+use napi_derive::napi;
 
-/// The JavaScript class of a thrown error.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Class {
-    Error,
-    TypeError,
-    RangeError,
-}
-
-/// Throws `class` with `code` and `message`, and returns the error napi-rs should propagate.
+/// Throws an error with `code` (as the class the code calls for) and `message`, and returns the
+/// error napi-rs should propagate.
 #[cold]
-pub(crate) fn throw(env: &Env, class: Class, code: &str, message: &str) -> napi::Error {
+pub(crate) fn throw(env: &Env, code: ErrorCode, message: &str) -> napi::Error {
     // Codes and messages are ours and never hold NUL; an interior NUL would only shorten them.
-    let code = CString::new(code).unwrap_or_default();
+    let code_text = CString::new(code.as_str()).unwrap_or_default();
     let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
     let raw = env.raw();
     // SAFETY: `raw` is the live env of the current call; both strings are NUL-terminated and
     // outlive the call.
     let status = unsafe {
-        match class {
-            Class::Error => sys::napi_throw_error(raw, code.as_ptr(), message.as_ptr()),
-            Class::TypeError => sys::napi_throw_type_error(raw, code.as_ptr(), message.as_ptr()),
-            Class::RangeError => sys::napi_throw_range_error(raw, code.as_ptr(), message.as_ptr()),
+        match code.class() {
+            ErrorClass::Error => sys::napi_throw_error(raw, code_text.as_ptr(), message.as_ptr()),
+            ErrorClass::TypeError => {
+                sys::napi_throw_type_error(raw, code_text.as_ptr(), message.as_ptr())
+            }
+            ErrorClass::RangeError => {
+                sys::napi_throw_range_error(raw, code_text.as_ptr(), message.as_ptr())
+            }
         }
     };
     if status == sys::Status::napi_ok {
@@ -43,29 +44,24 @@ pub(crate) fn throw(env: &Env, class: Class, code: &str, message: &str) -> napi:
     }
 }
 
-/// Throws the core's error as the class its code calls for.
+/// Throws the core's error, with its code and its message.
 #[cold]
 pub(crate) fn alloc_error(env: &Env, error: AllocError) -> napi::Error {
-    let class = match error {
-        AllocError::DoubleFree { .. } | AllocError::Foreign { .. } => Class::Error,
-        _ => Class::RangeError,
-    };
-    throw(env, class, error.code(), &error.to_string())
+    throw(env, error.code(), &error.to_string())
 }
 
 /// Throws `ERR_INVALID_STATE`: the binding was handed something the facade never passes.
 #[cold]
 pub(crate) fn invalid_state(env: &Env, message: &str) -> napi::Error {
-    throw(env, Class::Error, "ERR_INVALID_STATE", message)
+    throw(env, ErrorCode::InvalidState, message)
 }
 
-/// Throws `ERR_DISPOSED`.
+/// Throws `ERR_DISPOSED`, with the facade's words: "this arena has been disposed".
 #[cold]
 pub(crate) fn disposed(env: &Env, what: &str) -> napi::Error {
     throw(
         env,
-        Class::Error,
-        "ERR_DISPOSED",
+        ErrorCode::Disposed,
         &format!("this {what} has been disposed"),
     )
 }
@@ -81,8 +77,49 @@ pub(crate) fn to_usize(env: &Env, value: f64, what: &str) -> napi::Result<usize>
     }
     Err(throw(
         env,
-        Class::RangeError,
-        "ERR_OUT_OF_RANGE",
-        &format!("{what} must be a non-negative safe integer; received {value}"),
+        ErrorCode::OutOfRange,
+        &format!("{what} must be a non-negative safe integer; received number {value}"),
     ))
+}
+
+/// Reads a JavaScript number as an alignment: the core's rule (a power of two up to
+/// `MAX_ALIGNMENT`), refused with the core's error and words.
+pub(crate) fn to_alignment(env: &Env, value: f64) -> napi::Result<usize> {
+    let integer = value.is_finite() && value.fract() == 0.0 && value >= 0.0;
+    match usize::try_from(value as u64) {
+        Ok(alignment) if integer => {
+            lightwatch_memory::check_alignment(alignment).map_err(|e| alloc_error(env, e))
+        }
+        _ => Err(throw(
+            env,
+            ErrorCode::InvalidAlignment,
+            &format!(
+                "alignment must be a power of two from 1 to {}; received {value}",
+                lightwatch_memory::MAX_ALIGNMENT
+            ),
+        )),
+    }
+}
+
+/// One entry of [`error_codes`].
+#[napi(object)]
+pub struct ErrorCodeEntry {
+    /// The stable code, e.g. `ERR_ARENA_EXHAUSTED`.
+    pub code: String,
+    /// The class it is thrown as.
+    #[napi(ts_type = "'Error' | 'TypeError' | 'RangeError'")]
+    pub class: String,
+}
+
+/// Every error code the package throws, with the class it is thrown as: the core's one list,
+/// which the facade's `ErrorCode` union and the README's table are checked against.
+#[napi(catch_unwind)]
+pub fn error_codes() -> Vec<ErrorCodeEntry> {
+    ErrorCode::ALL
+        .iter()
+        .map(|code| ErrorCodeEntry {
+            code: code.as_str().to_owned(),
+            class: code.class().name().to_owned(),
+        })
+        .collect()
 }

@@ -18,13 +18,31 @@ mod arena;
 mod block;
 mod error;
 mod pool;
+mod rules;
 mod stats;
 
 use std::ptr;
 
+use lightwatch_memory::ErrorCode;
 use napi::bindgen_prelude::{BigInt, Unknown};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
+
+/// The alignment of arena claims whose caller names none: 16 bytes (SSE, NEON).
+#[napi]
+pub const DEFAULT_ALIGNMENT: u32 = lightwatch_memory::DEFAULT_ALIGNMENT as u32;
+/// The largest alignment accepted anywhere: 64 KiB.
+#[napi]
+pub const MAX_ALIGNMENT: u32 = lightwatch_memory::MAX_ALIGNMENT as u32;
+/// The slots of a pool's first chunk, and of each later one, when none is named: 1024.
+#[napi]
+pub const DEFAULT_CAPACITY: u32 = lightwatch_memory::DEFAULT_CAPACITY as u32;
+/// AVX2's alignment: 32 bytes.
+#[napi]
+pub const AVX2_ALIGNMENT: u32 = lightwatch_memory::AVX2_ALIGNMENT as u32;
+/// AVX-512's alignment, and a cache line: 64 bytes.
+#[napi]
+pub const AVX512_ALIGNMENT: u32 = lightwatch_memory::AVX512_ALIGNMENT as u32;
 
 /// The backing new blocks get: `"native"` (external buffers over the core's memory) or `"v8"`
 /// (V8-owned buffers: Electron's memory cage, or `LIGHTWATCH_MEMORY_BACKING=v8`).
@@ -85,9 +103,8 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
     if !(is_buffer || is_typed || is_view) {
         return Err(error::throw(
             env,
-            error::Class::TypeError,
-            "ERR_INVALID_ARG_TYPE",
-            "addressOf expects an ArrayBuffer, a typed array or a DataView",
+            ErrorCode::InvalidArgType,
+            "target must be an ArrayBuffer or a view",
         ));
     }
     if data.is_null() {

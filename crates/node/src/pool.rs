@@ -6,13 +6,13 @@
 
 use std::sync::Arc;
 
-use lightwatch_memory::slot_stride;
+use lightwatch_memory::{chunk_size, slot_stride};
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, JsValue};
 use napi_derive::napi;
 
 use crate::block::{self, Block};
-use crate::error::{self, alloc_error, to_usize, Class};
+use crate::error::{self, alloc_error, to_alignment, to_usize};
 use crate::stats::{self, Kind};
 
 /// A pool's chunks.
@@ -30,7 +30,7 @@ impl NativePool {
     #[napi(constructor, catch_unwind)]
     pub fn new(env: Env, slot_bytes: f64, alignment: f64) -> napi::Result<Self> {
         let slot_bytes = to_usize(&env, slot_bytes, "slot size")?;
-        let alignment = to_usize(&env, alignment, "alignment")?;
+        let alignment = to_alignment(&env, alignment)?;
         let stride = slot_stride(slot_bytes, alignment).map_err(|e| alloc_error(&env, e))?;
         stats::pool_opened();
         Ok(Self {
@@ -57,17 +57,7 @@ impl NativePool {
             return Err(error::disposed(env, "pool"));
         }
         let slots = to_usize(env, slots, "chunk slots")?;
-        let bytes = slots.checked_mul(self.stride).ok_or_else(|| {
-            error::throw(
-                env,
-                Class::RangeError,
-                "ERR_OUT_OF_MEMORY",
-                &format!(
-                    "{slots} slots of {} bytes exceed the address space",
-                    self.stride
-                ),
-            )
-        })?;
+        let bytes = chunk_size(slots, self.stride).map_err(|e| alloc_error(env, e))?;
         let (block, buffer) = Block::allocate(env, bytes, self.alignment, Kind::PoolChunk)?;
         let mut null = std::ptr::null_mut();
         // SAFETY: valid env; out-pointer to a local.

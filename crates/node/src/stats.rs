@@ -11,7 +11,8 @@ use napi_derive::napi;
 /// What a block of memory belongs to, for the per-kind counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
-    Arena,
+    /// A block of an arena: its first, one it grew by, or a scope's shadow (V8-owned backing).
+    ArenaBlock,
     PoolChunk,
     Aligned,
 }
@@ -24,10 +25,9 @@ static ALIGNED: AtomicI64 = AtomicI64::new(0);
 
 fn kind_counter(kind: Kind) -> Option<&'static AtomicI64> {
     match kind {
-        Kind::Arena => Some(&ARENAS),
         Kind::Aligned => Some(&ALIGNED),
-        // A pool counts once, however many chunks it has: see `pool_opened`.
-        Kind::PoolChunk => None,
+        // An arena or a pool counts once, however many blocks it has: see `arena_opened`.
+        Kind::ArenaBlock | Kind::PoolChunk => None,
     }
 }
 
@@ -51,6 +51,14 @@ pub(crate) fn block_freed(kind: Kind, bytes: usize) {
     }
 }
 
+pub(crate) fn arena_opened() {
+    ARENAS.fetch_add(1, Ordering::Relaxed);
+}
+
+pub(crate) fn arena_closed() {
+    ARENAS.fetch_sub(1, Ordering::Relaxed);
+}
+
 pub(crate) fn pool_opened() {
     POOLS.fetch_add(1, Ordering::Relaxed);
 }
@@ -66,7 +74,7 @@ pub struct MemoryStats {
     pub live_bytes: f64,
     /// Blocks of memory held.
     pub live_blocks: u32,
-    /// Arenas whose memory is held.
+    /// Arenas not yet disposed or collected.
     pub arenas: u32,
     /// Pools not yet disposed or collected.
     pub pools: u32,
