@@ -25,7 +25,7 @@ export declare class __ArenaRuleForTests {
    * What a reset in `mode` (`'retain'`, `'release'` or a retain limit) keeps: `'first'`, or
    * the size of the new block.
    */
-  retained(mode: string | number): string | number
+  retained(mode: 'retain' | 'release' | number): 'first' | number
   /** Starts over in one block: the first (`misalignment` null) or a new one. */
   restart(misalignment: number | undefined | null, len: number): void
   /** Bytes claimed. */

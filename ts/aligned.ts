@@ -29,10 +29,10 @@ function allocateBlock(size: number, alignment: number): { buffer: ArrayBuffer; 
   return parts;
 }
 
-/** AVX2's alignment: 32 bytes. */
-export const AVX2_ALIGNMENT = 32;
-/** AVX-512's alignment, and a cache line: 64 bytes. */
-export const AVX512_ALIGNMENT = 64;
+/** AVX2's alignment: 32 bytes (the core's `AVX2_ALIGNMENT`). */
+export const AVX2_ALIGNMENT: number = native.AVX2_ALIGNMENT;
+/** AVX-512's alignment, and a cache line: 64 bytes (the core's `AVX512_ALIGNMENT`). */
+export const AVX512_ALIGNMENT: number = native.AVX512_ALIGNMENT;
 
 /**
  * `size` zero-filled bytes whose first byte's native address is a multiple of `alignment`.

@@ -130,6 +130,9 @@ function padding(address: number, alignment: number): number {
   return remainder === 0 ? 0 : alignment - remainder;
 }
 
+/** Reads a private field for {@link blockMisalignments}; set by the class's static block. */
+let inspect: (arena: Arena) => number[];
+
 /**
  * A bump allocator over native memory, for scratch tensors that live until the next
  * {@link Arena.reset} or the close of the {@link Scope} they were claimed in.
@@ -144,6 +147,10 @@ function padding(address: number, alignment: number): number {
  * ```
  */
 export class Arena implements Disposable {
+  static {
+    inspect = (arena) => arena.#blocks.map((block) => block.misalignment);
+  }
+
   // The hot path: the buffer cut from, where the current block's offset 0 is in it, the end of
   // the current buffer's room (-1 to send every claim to the slow path), the cursor in the
   // current block and that block's misalignment.
@@ -600,6 +607,14 @@ export class Arena implements Disposable {
     if (this.#handle === null) throw disposedError('arena');
     return this.#handle;
   }
+}
+
+/**
+ * @internal The misalignment of each of `arena`'s blocks, in order: what the differential test
+ * hands the core's rule so that it pads exactly as the facade does.
+ */
+export function blockMisalignments(arena: Arena): number[] {
+  return inspect(arena);
 }
 
 /** Checks a reset mode and returns its retain limit, if it has one. */

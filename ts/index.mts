@@ -1,10 +1,12 @@
 // The ES module entry: the same objects as the CommonJS entry (no dual-package hazard).
 
 export type {
+  ArenaOptions,
   ErrorCode,
   MemoryError,
   MemoryStats,
   PoolOptions,
+  ResetMode,
   TypedArray,
   TypedArrayConstructor,
 } from './index.js';
@@ -19,8 +21,10 @@ export {
   alignedNew,
   DEFAULT_ALIGNMENT,
   DEFAULT_CAPACITY,
+  ERROR_CODES,
   MAX_ALIGNMENT,
   memoryBacking,
   memoryStats,
   Pool,
+  Scope,
 } from './index.js';

@@ -16,9 +16,10 @@ export {
   alignedFree,
   alignedNew,
 } from './aligned';
-export { Arena, DEFAULT_ALIGNMENT } from './arena';
-export { type ErrorCode, MAX_ALIGNMENT, type MemoryError } from './errors';
+export { Arena, type ArenaOptions, DEFAULT_ALIGNMENT, type ResetMode } from './arena';
+export { ERROR_CODES, type ErrorCode, MAX_ALIGNMENT, type MemoryError } from './errors';
 export { DEFAULT_CAPACITY, Pool, type PoolOptions } from './pool';
+export { Scope } from './scope';
 export type { TypedArray, TypedArrayConstructor } from './typed-array';
 
 /** The native memory this library holds right now, across all objects and threads. */

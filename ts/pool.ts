@@ -2,10 +2,13 @@
  * The pool: fixed-size slots of one typed array type, handed out and taken back in O(1).
  *
  * Why the free list runs here: a crossing on allocate and another on deallocate would make the
- * pool slower than letting the GC do the work (DESIGN.md). So every slot's view is cut once, when
- * its chunk arrives, and tagged with its index; `allocate` pops an index and `deallocate` pushes
- * it back after checking, in O(1), that the view is this pool's current view of a live slot.
- * Native code only adds, renews and frees whole chunks.
+ * pool slower than letting the GC do the work (docs/design.md). The rule is the core's `Pool`
+ * (`crates/memory/src/pool.rs`), and the package's differential test holds this copy to it: a
+ * slot never used since the pool was made or cleared comes from a cursor in slot order (here,
+ * the next view to cut), a freed one goes on a stack that the next allocation pops, and a full
+ * pool grows by one chunk. Every slot's view is cut once and tagged with its index, so
+ * `deallocate` checks in O(1) that the view is this pool's current view of a live slot. Native
+ * code only adds, renews and frees whole chunks.
  * @module
  */
 
@@ -37,11 +40,16 @@ export interface PoolOptions {
 }
 
 /** The slots of the first chunk, and of each later one, when `initialCapacity` is not given. */
-export const DEFAULT_CAPACITY = 1024;
+export const DEFAULT_CAPACITY: number = native.DEFAULT_CAPACITY;
 
 /** Each view this pool hands out carries its slot index under this key. */
 const SLOT = Symbol('lightwatch-memory.slot');
 type Tagged = { [SLOT]?: number };
+
+/** @internal The slot index a pool's view carries (for the differential test). */
+export function slotOf(view: TypedArray): number | undefined {
+  return (view as Tagged)[SLOT];
+}
 
 /**
  * A pool of equal slots, each a view of `length` elements of one typed array type: the nodes of
@@ -203,6 +211,18 @@ export class Pool<T extends TypedArray> implements Disposable {
   get capacity(): number {
     this.#handleOrThrow();
     return this.#capacity;
+  }
+
+  /** Free slots: what can be allocated without growing (`capacity - size`). */
+  get available(): number {
+    this.#handleOrThrow();
+    return this.#capacity - this.#views.length + this.#free.length;
+  }
+
+  /** The number of chunks; a full pool grows by one chunk of `initialCapacity` slots. */
+  get chunks(): number {
+    this.#handleOrThrow();
+    return this.#buffers.length;
   }
 
   /**

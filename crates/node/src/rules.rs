@@ -121,7 +121,11 @@ impl ArenaRule {
 
     /// What a reset in `mode` (`'retain'`, `'release'` or a retain limit) keeps: `'first'`, or
     /// the size of the new block.
-    #[napi(catch_unwind)]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "mode: 'retain' | 'release' | number",
+        ts_return_type = "'first' | number"
+    )]
     pub fn retained(&self, mode: Either<String, f64>) -> Either<&'static str, f64> {
         let mode = match mode {
             Either::A(name) if name == "release" => ResetMode::Release,
