@@ -26,6 +26,7 @@ const OOM: Outcome = [RangeError, 'ERR_OUT_OF_MEMORY'];
 const FOREIGN: Outcome = [Error, 'ERR_FOREIGN_VIEW'];
 const DOUBLE_FREE: Outcome = [Error, 'ERR_DOUBLE_FREE'];
 const INVALID_STATE: Outcome = [Error, 'ERR_INVALID_STATE'];
+const INVALID_VALUE: Outcome = [TypeError, 'ERR_INVALID_ARG_VALUE'];
 
 /** The wrong (and borderline) values every numeric argument is tried with. */
 const VALUES: [string, unknown][] = [
@@ -168,7 +169,7 @@ function strangeViews(f: Omit<Fixture, 'strange'>): [string, unknown][] {
 /** Every counter of every object, to compare before and after a call. */
 function snapshot(f: Fixture): unknown {
   return {
-    arena: [f.arena.used, f.arena.capacity, f.arena.available],
+    arena: [f.arena.used, f.arena.capacity, f.arena.available, f.arena.blocks],
     pool: [f.pool.size, f.pool.capacity],
     other: [f.otherArena.used, f.otherPool.size],
     aligned: f.liveAligned.length,
@@ -275,6 +276,58 @@ test('every public entry point rejects bad input with its code and changes nothi
       alignment(value, true),
     );
   }
+  // The lifetimes options and modes: the types are the facade's checks, the values the core's.
+  for (const [name, value] of VALUES) {
+    const safe = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+    add(
+      `new Arena(64, { growable: ${name} })`,
+      () => new Arena(64, { growable: value as boolean }),
+      value === undefined || typeof value === 'boolean' ? 'ok' : TYPE_ERROR,
+    );
+    add(
+      `new Arena(64, { growable: true, maxCapacity: ${name} })`,
+      () => new Arena(64, { growable: true, maxCapacity: value as number }),
+      value === undefined ? 'ok' : count(value, (n) => (n < 64 ? RANGE : 'ok'), RANGE),
+    );
+    add(
+      `new Arena(64, { maxCapacity: ${name} })`,
+      () => new Arena(64, { maxCapacity: value as number }),
+      value === undefined
+        ? 'ok'
+        : typeof value !== 'number'
+          ? TYPE_ERROR
+          : safe
+            ? INVALID_VALUE
+            : RANGE,
+    );
+    add(
+      `arena.reset(${name})`,
+      (f) => f.arena.reset(value as never),
+      value === undefined ? 'ok' : INVALID_VALUE,
+    );
+    add(
+      `arena.reset({ retainLimit: ${name} })`,
+      (f) => f.arena.reset({ retainLimit: value as number }),
+      typeof value !== 'number' ? INVALID_VALUE : safe ? 'ok' : RANGE,
+    );
+  }
+  for (const [name, mode] of [
+    ['"Retain"', 'Retain'],
+    ['"free_all"', 'free_all'],
+    ['{}', {}],
+    ['{ retain: 1 }', { retain: 1 }],
+    ['a function', () => 'retain'],
+  ] as const) {
+    add(`arena.reset(${name})`, (f) => f.arena.reset(mode as never), INVALID_VALUE);
+  }
+  for (const [name, options] of [
+    ['null', null],
+    ['a string', 'growable'],
+    ['a number', 1],
+  ] as const) {
+    add(`new Arena(64, ${name})`, () => new Arena(64, options as never), TYPE_ERROR);
+  }
+
   for (const [name, value] of NOT_TYPES) {
     add(`arena.alloc(${name}, 4)`, (f) => f.arena.alloc(value as never, 4), TYPE_ERROR);
     add(`new Pool(${name}, 4)`, () => new Pool(value as never, 4), TYPE_ERROR);
