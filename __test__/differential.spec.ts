@@ -316,7 +316,7 @@ test(`the facade follows the core's arena and pool rules, step by step (${memory
           else if (o.kind === 'close') (pairs[o.arena] as ArenaPair).close(o.pick);
           else if (o.kind === 'reset') (pairs[o.arena] as ArenaPair).reset(o.mode);
           else pool.apply(o);
-          pairs.forEach((pair, index) => pair.check(index));
+          for (const [index, pair] of pairs.entries()) pair.check(index);
           pool.check();
           checkDisjoint(pairs);
           steps++;
