@@ -1,5 +1,5 @@
 // GC stress: 100,000 arenas, pools and aligned buffers created and dropped without dispose.
-// Finalizers only run when the event loop turns (DESIGN.md), so the loop yields now and then;
+// Finalizers only run when the event loop turns (docs/design.md), so the loop yields now and then;
 // afterwards every byte must be back and RSS must have stayed bounded.
 import test from 'ava';
 

@@ -1,7 +1,7 @@
 //! The pool's native side: chunks of slots, added on growth, renewed on clear, released on dispose.
 //!
 //! The free list runs in the facade (`ts/pool.ts`): allocate and deallocate are a stack pop and
-//! push in JavaScript, with no N-API crossing (DESIGN.md). This side owns the chunks, computes
+//! push in JavaScript, with no N-API crossing (docs/design.md). This side owns the chunks, computes
 //! the slot stride with the core's rule, and never reads a slot index from JavaScript.
 
 use std::sync::Arc;
