@@ -8,6 +8,7 @@
  */
 
 import { checkAlignment, checkLength, checkType, checkView, codedError } from './errors';
+import { Holds } from './hold';
 
 import native = require('./native');
 
@@ -17,6 +18,7 @@ import type { TypedArray, TypedArrayConstructor } from './typed-array';
 interface Owner {
   readonly handle: native.NativeAligned;
   readonly start: number;
+  readonly holds: Holds;
 }
 
 // Keyed by buffer, so an owner lives exactly as long as its buffer: collecting the buffer
@@ -25,7 +27,7 @@ const owners = new WeakMap<ArrayBuffer, Owner>();
 
 function allocateBlock(size: number, alignment: number): { buffer: ArrayBuffer; start: number } {
   const parts = native.createAligned(size, alignment);
-  owners.set(parts.buffer, { handle: parts.handle, start: parts.start });
+  owners.set(parts.buffer, { handle: parts.handle, start: parts.start, holds: new Holds() });
   return parts;
 }
 
@@ -82,7 +84,21 @@ export function alignedDelete(view: TypedArray): void {
   release(view);
 }
 
-function release(value: unknown): void {
+/**
+ * Holds an aligned buffer until `work` settles (see `Arena.hold`): until then
+ * {@link alignedFree}/{@link alignedDelete} of it throw `ERR_BUSY` and free nothing.
+ * @throws TypeError `ERR_INVALID_ARG_TYPE`; Error `ERR_FOREIGN_VIEW` if `view` is not from
+ *   `alignedAlloc`/`alignedNew`; `ERR_DOUBLE_FREE` if it was freed.
+ */
+export function holdAligned<R>(view: TypedArray, work: PromiseLike<R>): Promise<R> {
+  const owner = ownerOf(view);
+  if (owner.handle.released) {
+    throw codedError('ERR_DOUBLE_FREE', 'double free: this aligned buffer has already been freed');
+  }
+  return owner.holds.take(work, view);
+}
+
+function ownerOf(value: unknown): Owner {
   const view = checkView(value, 'view');
   if (view instanceof DataView) {
     throw codedError('ERR_INVALID_ARG_TYPE', 'view must be a typed array; received a DataView');
@@ -91,6 +107,12 @@ function release(value: unknown): void {
   if (owner === undefined) {
     throw codedError('ERR_FOREIGN_VIEW', 'the view was not returned by alignedAlloc or alignedNew');
   }
+  return owner;
+}
+
+function release(value: unknown): void {
+  const owner = ownerOf(value);
+  const view = value as ArrayBufferView;
   if (owner.handle.released) {
     throw codedError('ERR_DOUBLE_FREE', 'double free: this aligned buffer has already been freed');
   }
@@ -102,5 +124,6 @@ function release(value: unknown): void {
       `the view starts ${view.byteOffset - owner.start} bytes into an aligned buffer; pass the view that was returned`,
     );
   }
+  owner.holds.check('free the aligned buffer');
   owner.handle.free(view.buffer);
 }

@@ -29,6 +29,7 @@ import {
   type ErrorCode,
   MAX_VIEW_LENGTH,
 } from './errors';
+import { Holds } from './hold';
 import { Scope, type ScopeRecord } from './scope';
 
 import native = require('./native');
@@ -176,6 +177,7 @@ export class Arena implements Disposable {
   /** Shadows no open scope uses, and every shadow's count. */
   #spare: Shadow[] = [];
   #shadows = 0;
+  readonly #holds = new Holds();
 
   /**
    * @param capacity bytes of the first block, an integer >= 1. Fresh memory is zero.
@@ -426,11 +428,30 @@ export class Arena implements Disposable {
     return result;
   }
 
+  /**
+   * Holds the arena's memory until `work` settles: native work in flight over views of it (an
+   * async `fs.read`, an inference run) must not see that memory reused. Until then `reset`,
+   * `dispose`, and closing a scope that was open when the hold was taken throw `ERR_BUSY` and
+   * change nothing; allocation goes on. Settles as `work` does (a rejection releases too).
+   *
+   * ```ts
+   * const input = arena.alloc(Float32Array, 784, 64);
+   * await arena.hold(session.run({ input: new ort.Tensor('float32', input, [1, 784]) }));
+   * arena.reset(); // safe: the run is over
+   * ```
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` if `work` is not a promise; Error `ERR_DISPOSED`.
+   */
+  hold<R>(work: PromiseLike<R>): Promise<R> {
+    this.#live();
+    return this.#holds.take(work, this, this.#scopes.length);
+  }
+
   /** Closes `record`'s scope and every scope opened after it. */
   #close(record: ScopeRecord): void {
     if (record.closed) return;
     const handle = this.#live();
     const at = this.#scopes.lastIndexOf(record);
+    this.#holds.checkDepth('close the scope', at);
     const opened = this.#opened.splice(record.windows);
     const windows: ArrayBuffer[] = [];
     const renew: ArrayBuffer[] = [];
@@ -471,11 +492,12 @@ export class Arena implements Disposable {
    * zeroed: it holds what its last user wrote, as `Buffer.allocUnsafe` does.
    * @throws TypeError `ERR_INVALID_ARG_VALUE` for another `mode`, and nothing changes;
    *   RangeError `ERR_OUT_OF_RANGE` for a `retainLimit` that is not a safe integer >= 0;
-   *   Error `ERR_DISPOSED` after dispose.
+   *   Error `ERR_BUSY` while a hold is pending; Error `ERR_DISPOSED` after dispose.
    */
   reset(mode: ResetMode = 'retain'): void {
     const handle = this.#live();
     const limit = resetLimit(mode);
+    this.#holds.check('reset the arena');
     const first = this.#scopes[0];
     if (first !== undefined) this.#close(first);
     const blocks = this.#blocks;
@@ -566,10 +588,12 @@ export class Arena implements Disposable {
    * Frees the memory now, detaches every view and closes every scope. Any later use throws
    * `ERR_DISPOSED`; a second `dispose` does nothing. Without it, the garbage collector frees
    * the memory.
+   * @throws Error `ERR_BUSY` while a hold is pending (and nothing changes).
    */
   dispose(): void {
     const handle = this.#handle;
     if (handle === null) return;
+    this.#holds.check('dispose the arena');
     const buffers: ArrayBuffer[] = [];
     const owners: number[] = [];
     const blocks = this.#blocks.length;

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   ERR_FOREIGN_VIEW: 'Error',
   ERR_DISPOSED: 'Error',
   ERR_INVALID_STATE: 'Error',
+  ERR_BUSY: 'Error',
   ERR_NATIVE_ADDON_NOT_LOADED: 'Error',
 } as const;
 

@@ -22,6 +22,7 @@ export {
   DEFAULT_ALIGNMENT,
   DEFAULT_CAPACITY,
   ERROR_CODES,
+  holdAligned,
   MAX_ALIGNMENT,
   memoryBacking,
   memoryStats,

@@ -15,6 +15,7 @@ export {
   alignedDelete,
   alignedFree,
   alignedNew,
+  holdAligned,
 } from './aligned';
 export { Arena, type ArenaOptions, DEFAULT_ALIGNMENT, type ResetMode } from './arena';
 export { ERROR_CODES, type ErrorCode, MAX_ALIGNMENT, type MemoryError } from './errors';

@@ -22,6 +22,8 @@ import {
   disposedError,
 } from './errors';
 
+import { Holds } from './hold';
+
 import native = require('./native');
 
 import type { TypedArray, TypedArrayConstructor } from './typed-array';
@@ -85,6 +87,7 @@ export class Pool<T extends TypedArray> implements Disposable {
   #free: number[] = [];
   /** Slots below this index held data before the last `clear`: not zero when cut again. */
   #dirty = 0;
+  readonly #holds = new Holds();
 
   /**
    * @param type the slots' typed array constructor, e.g. `Float32Array`.
@@ -190,15 +193,27 @@ export class Pool<T extends TypedArray> implements Disposable {
 
   /**
    * Frees every slot; the capacity is kept, and every view handed out before is detached.
-   * @throws Error `ERR_DISPOSED` after dispose.
+   * @throws Error `ERR_BUSY` while a hold is pending; `ERR_DISPOSED` after dispose.
    */
   clear(): void {
     const handle = this.#handleOrThrow();
+    this.#holds.check('clear the pool');
     this.#buffers = handle.clear(this.#buffers);
     this.#dirty = Math.max(this.#dirty, this.#views.length);
     this.#views = [];
     this.#live.fill(0);
     this.#free = [];
+  }
+
+  /**
+   * Holds the pool's memory until `work` settles (see `Arena.hold`): until then `clear` and
+   * `dispose` throw `ERR_BUSY` and change nothing. `deallocate` is not held back: a slot you free
+   * while native work still writes into it is yours to keep track of.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` if `work` is not a promise; Error `ERR_DISPOSED`.
+   */
+  hold<R>(work: PromiseLike<R>): Promise<R> {
+    this.#handleOrThrow();
+    return this.#holds.take(work, this);
   }
 
   /** Live slots. */
@@ -232,6 +247,7 @@ export class Pool<T extends TypedArray> implements Disposable {
   dispose(): void {
     const handle = this.#handle;
     if (handle === null) return;
+    this.#holds.check('dispose the pool');
     handle.dispose(this.#buffers);
     this.#handle = null;
     this.#buffers = [];

@@ -60,6 +60,8 @@ export class Scope implements Disposable {
    * Rewinds the arena to where the scope opened: `used` is back to its value then, every view
    * cut since is detached, and every scope opened since that is still open closes too. Blocks
    * the arena grew by meanwhile stay, for the next claims. A second `close` does nothing.
+   * @throws Error `ERR_BUSY` while a hold taken when this scope was open is pending (see
+   *   `Arena.hold`), and nothing changes.
    */
   close(): void {
     this.#close(this.#record);

@@ -56,13 +56,15 @@ pub enum ErrorCode {
     Disposed,
     /// A buffer that is not the block's current one (detached, transferred away).
     InvalidState,
+    /// Memory that native work still uses (a pending hold) would be detached or freed.
+    Busy,
     /// The native addon could not be loaded (thrown by the package's loader).
     NativeAddonNotLoaded,
 }
 
 impl ErrorCode {
     /// Every code, in the order the README lists them.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::InvalidArgType,
         Self::InvalidArgValue,
         Self::OutOfRange,
@@ -73,6 +75,7 @@ impl ErrorCode {
         Self::ForeignView,
         Self::Disposed,
         Self::InvalidState,
+        Self::Busy,
         Self::NativeAddonNotLoaded,
     ];
 
@@ -90,6 +93,7 @@ impl ErrorCode {
             Self::ForeignView => "ERR_FOREIGN_VIEW",
             Self::Disposed => "ERR_DISPOSED",
             Self::InvalidState => "ERR_INVALID_STATE",
+            Self::Busy => "ERR_BUSY",
             Self::NativeAddonNotLoaded => "ERR_NATIVE_ADDON_NOT_LOADED",
         }
     }
@@ -107,6 +111,7 @@ impl ErrorCode {
             | Self::ForeignView
             | Self::Disposed
             | Self::InvalidState
+            | Self::Busy
             | Self::NativeAddonNotLoaded => ErrorClass::Error,
         }
     }
@@ -257,3 +262,35 @@ impl fmt::Display for AllocError {
 }
 
 impl std::error::Error for AllocError {}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn the_list_names_every_code_once() {
+        // An exhaustive match (inside the crate, where `non_exhaustive` does not apply): a new
+        // code does not compile until it has a place here, and this test fails until it has
+        // that place in `ErrorCode::ALL`, which the package's tests hold the facade and the
+        // README to.
+        const fn position(code: ErrorCode) -> usize {
+            match code {
+                ErrorCode::InvalidArgType => 0,
+                ErrorCode::InvalidArgValue => 1,
+                ErrorCode::OutOfRange => 2,
+                ErrorCode::InvalidAlignment => 3,
+                ErrorCode::ArenaExhausted => 4,
+                ErrorCode::OutOfMemory => 5,
+                ErrorCode::DoubleFree => 6,
+                ErrorCode::ForeignView => 7,
+                ErrorCode::Disposed => 8,
+                ErrorCode::InvalidState => 9,
+                ErrorCode::Busy => 10,
+                ErrorCode::NativeAddonNotLoaded => 11,
+            }
+        }
+        for (index, &code) in ErrorCode::ALL.iter().enumerate() {
+            assert_eq!(position(code), index, "{code}");
+        }
+    }
+}
