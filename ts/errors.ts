@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   ERR_DISPOSED: 'Error',
   ERR_INVALID_STATE: 'Error',
   ERR_BUSY: 'Error',
+  ERR_PLAN_MISMATCH: 'Error',
   ERR_NATIVE_ADDON_NOT_LOADED: 'Error',
 } as const;
 

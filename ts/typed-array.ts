@@ -56,3 +56,30 @@ function otherElementSize(type: unknown): number | undefined {
       return undefined;
   }
 }
+
+/** The eleven constructors, by name: how plans saved as JSON name a tensor's type. */
+const BY_NAME: ReadonlyMap<string, TypedArrayConstructor<TypedArray>> = new Map(
+  [
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+  ].map((type) => [type.name, type as unknown as TypedArrayConstructor<TypedArray>]),
+);
+
+/** @internal The constructor named `name` (`'Float32Array'`), if it is one of the eleven. */
+export function typeNamed(name: unknown): TypedArrayConstructor<TypedArray> | undefined {
+  return typeof name === 'string' ? BY_NAME.get(name) : undefined;
+}
+
+/** @internal The name of one of the eleven constructors, as {@link typeNamed} takes it. */
+export function typeName(type: TypedArrayConstructor<TypedArray>): string {
+  return (type as unknown as { name: string }).name;
+}

@@ -58,13 +58,15 @@ pub enum ErrorCode {
     InvalidState,
     /// Memory that native work still uses (a pending hold) would be detached or freed.
     Busy,
+    /// A replayed pass departs from its memory plan.
+    PlanMismatch,
     /// The native addon could not be loaded (thrown by the package's loader).
     NativeAddonNotLoaded,
 }
 
 impl ErrorCode {
     /// Every code, in the order the README lists them.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::InvalidArgType,
         Self::InvalidArgValue,
         Self::OutOfRange,
@@ -76,6 +78,7 @@ impl ErrorCode {
         Self::Disposed,
         Self::InvalidState,
         Self::Busy,
+        Self::PlanMismatch,
         Self::NativeAddonNotLoaded,
     ];
 
@@ -94,6 +97,7 @@ impl ErrorCode {
             Self::Disposed => "ERR_DISPOSED",
             Self::InvalidState => "ERR_INVALID_STATE",
             Self::Busy => "ERR_BUSY",
+            Self::PlanMismatch => "ERR_PLAN_MISMATCH",
             Self::NativeAddonNotLoaded => "ERR_NATIVE_ADDON_NOT_LOADED",
         }
     }
@@ -112,6 +116,7 @@ impl ErrorCode {
             | Self::Disposed
             | Self::InvalidState
             | Self::Busy
+            | Self::PlanMismatch
             | Self::NativeAddonNotLoaded => ErrorClass::Error,
         }
     }
@@ -286,7 +291,8 @@ mod tests {
                 ErrorCode::Disposed => 8,
                 ErrorCode::InvalidState => 9,
                 ErrorCode::Busy => 10,
-                ErrorCode::NativeAddonNotLoaded => 11,
+                ErrorCode::PlanMismatch => 11,
+                ErrorCode::NativeAddonNotLoaded => 12,
             }
         }
         for (index, &code) in ErrorCode::ALL.iter().enumerate() {

@@ -110,6 +110,7 @@ fn codes_are_the_stable_err_strings_listed_once() {
             "ERR_DISPOSED",
             "ERR_INVALID_STATE",
             "ERR_BUSY",
+            "ERR_PLAN_MISMATCH",
             "ERR_NATIVE_ADDON_NOT_LOADED",
         ]
     );
