@@ -32,6 +32,7 @@
 pub mod aligned;
 pub mod arena;
 pub mod error;
+pub mod plan;
 pub mod pool;
 
 pub use aligned::{
@@ -40,4 +41,5 @@ pub use aligned::{
 };
 pub use arena::{Arena, Bump};
 pub use error::AllocError;
+pub use plan::{Fit, Lifetime, Order, Plan, PlanOptions, Planner};
 pub use pool::{slot_stride, Pool, Slot};
