@@ -37,7 +37,7 @@ fn lifetime(t: &Tensor) -> Lifetime {
         (255, _) => 3,
         (shift, _) => 1 << (shift % 13),
     };
-    let size = if t.huge && t.size % 1024 == 0 {
+    let size = if t.huge && t.size.is_multiple_of(1024) {
         isize::MAX as usize / 2 + usize::from(t.size)
     } else {
         usize::from(t.size)
