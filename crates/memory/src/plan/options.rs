@@ -61,7 +61,7 @@ pub enum Planner {
         /// The gap rule.
         fit: Fit,
     },
-    /// Offsets given by the caller ([`Plan::from_offsets`]).
+    /// Offsets given by the caller ([`Plan::from_offsets`](super::Plan::from_offsets)).
     Given,
 }
 
