@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Hardening of the Rust core, run by .ci/run:
 #   1. valgrind memcheck over the core's test binaries: no invalid access, no leak (stable).
-#   2. With a nightly toolchain: the tests under AddressSanitizer and under Miri, and a bounded
-#      libFuzzer run (cargo fuzz) of crates/memory/fuzz.
-#   3. Without one: the same fuzz interpreter fed by a seeded generator for as long (stable).
-# FUZZ_SECONDS (default 60) bounds the fuzz run.
+#   2. With a nightly toolchain: the tests under AddressSanitizer and under Miri, and bounded
+#      libFuzzer runs (cargo fuzz) of crates/memory/fuzz: the allocators' operations and the
+#      memory planner.
+#   3. Without one: the same fuzz interpreters fed by a seeded generator (stable).
+# FUZZ_SECONDS (default 60) bounds each fuzz run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
@@ -37,11 +38,14 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     echo "== Miri: not installed on this nightly toolchain (rustup component add miri); skipped"
   fi
 
-  echo "== cargo fuzz (nightly, libFuzzer + ASan): ${FUZZ_SECONDS} s"
   command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
-  (cd crates/memory/fuzz && cargo +nightly fuzz run operations --fuzz-dir . -- \
-    -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 2>&1 | grep -E '^Done|stat::number_of_executed_units|ERROR|panicked')
-  test "${PIPESTATUS[0]}" -eq 0
+  # The allocators' operations, then the planner: each for FUZZ_SECONDS.
+  for target in operations plan; do
+    echo "== cargo fuzz $target (nightly, libFuzzer + ASan): ${FUZZ_SECONDS} s"
+    (cd crates/memory/fuzz && cargo +nightly fuzz run "$target" --fuzz-dir . -- \
+      -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 2>&1 | grep -E '^Done|stat::number_of_executed_units|ERROR|panicked')
+    test "${PIPESTATUS[0]}" -eq 0
+  done
 else
   echo "== no nightly toolchain: cargo fuzz and sanitizers need one; running the stable long run"
   (cd crates/memory/fuzz && CARGO_TARGET_DIR=../../../target/fuzz-stable \

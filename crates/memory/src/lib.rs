@@ -12,6 +12,7 @@ pub mod arena;
 pub mod bump;
 pub mod chain;
 pub mod error;
+pub mod plan;
 pub mod pool;
 pub mod scope;
 
@@ -27,5 +28,6 @@ pub use chain::{
     BLOCK_ALIGNMENT,
 };
 pub use error::{AllocError, ErrorClass, ErrorCode};
+pub use plan::{Fit, Lifetime, Order, Plan, PlanOptions, Planner};
 pub use pool::{chunk_size, slot_stride, Pool, Slot, DEFAULT_CAPACITY};
 pub use scope::Scope;

@@ -5,7 +5,9 @@
 //! pools and a set of aligned allocations. After every operation the model checks what the crate
 //! promises: live regions never overlap, alignment holds, counters match, data written into a
 //! live region survives, and refused operations change nothing. Any violation panics, which the
-//! fuzzer reports as a crash.
+//! fuzzer reports as a crash. The planner has an interpreter of its own, [`plan`].
+
+pub mod plan;
 
 use std::collections::BTreeMap;
 use std::ptr::NonNull;

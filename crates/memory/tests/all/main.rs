@@ -4,7 +4,7 @@
 //! `spec` holds the spec's required tests (`cargo test phase_02`). The cross-type files
 //! (`alignment`, `limits`) hold the rules every allocating entry point shares, as tables of named
 //! cases; the per-type files hold what only that type does. `properties` checks random operation
-//! sequences against a model. `tests/oom.rs` stays a binary of its own: it installs a failing
+//! sequences against a model; `plan` holds the planner's tests and their oracle. `tests/oom.rs` stays a binary of its own: it installs a failing
 //! global allocator, which would apply to every test in this one.
 
 mod helpers;
@@ -19,6 +19,7 @@ mod arena;
 mod bump;
 mod error;
 mod layout;
+mod plan;
 mod pool;
 mod traits;
 

@@ -1,6 +1,7 @@
 //! The stable-toolchain stand-in for the fuzzer: random inputs from a seeded generator, fed to
-//! the same interpreter for a fixed time. `cargo run --release --bin long-run -- SECONDS [SEED]`.
-//! Prints the number of inputs and operations run; any violated invariant panics.
+//! the same interpreters (the allocators' operations and the planner) for a fixed time.
+//! `cargo run --release --bin long-run -- SECONDS [SEED]`. Prints the number of inputs,
+//! operations and planned tensors; any violated invariant panics.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x9E37_79B9_7F4A_7C15);
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let (mut inputs, mut operations) = (0u64, 0u64);
+    let (mut inputs, mut operations, mut tensors) = (0u64, 0u64, 0u64);
     let mut data = Vec::new();
     while Instant::now() < deadline {
         // xorshift64*: fast, seeded, no dependency.
@@ -26,9 +27,11 @@ fn main() {
         data.clear();
         data.extend((0..len).map(|_| next() as u8));
         operations += lightwatch_memory_fuzz::run(&data);
+        tensors += lightwatch_memory_fuzz::plan::run(&data);
         inputs += 1;
     }
     println!(
-        "long-run: {inputs} inputs, {operations} operations in {seconds} s, no invariant violated"
+        "long-run: {inputs} inputs, {operations} operations, {tensors} tensors planned in {seconds} s, \
+         no invariant violated"
     );
 }

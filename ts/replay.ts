@@ -1,0 +1,259 @@
+/**
+ * The replay of a memory plan: one aligned block, every tensor's view cut once, and a pass that
+ * gets the i-th view at its i-th allocation. Nothing is allocated and nothing is cut.
+ *
+ * What replay checks, in O(1) per call: each allocation and each free is the one the plan has at
+ * that step (the same type, length and alignment; the view it handed out). A pass that departs
+ * from it, by another shape, another order, or a tensor freed later or earlier, could be handed
+ * memory that a tensor it still uses occupies: it gets `ERR_PLAN_MISMATCH`, and the next run starts
+ * clean. What replay cannot check: a view used after its `free` (its memory now serves another
+ * tensor: `poison` makes that visible), or a view kept after the run.
+ * @module
+ */
+
+import { alignedAlloc, alignedFree, holdAligned } from './aligned';
+import { checkAlignment, codedError, disposedError, type ErrorCode } from './errors';
+import type { PassMemory, PlannedTensor } from './plan';
+import { typeNamed, type TypedArray, type TypedArrayConstructor } from './typed-array';
+
+import native = require('./native');
+
+const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
+/** A free in the op list is the tensor's index, complemented; an allocation is its index. */
+const FREE = -1;
+
+/**
+ * A plan made real: made by `MemoryPlan.instantiate()`. Run the pass with {@link PlannedPass.run}.
+ */
+export class PlannedPass implements Disposable, PassMemory {
+  readonly #tensors: readonly PlannedTensor[];
+  /** The block; `null` once disposed. */
+  #block: Uint8Array | null;
+  /** Every tensor's view, cut once (for tensors with no recorded type, cut at first use). */
+  readonly #views: (TypedArray | undefined)[];
+  // What the hot path compares, by tensor: the view's type, its length, its alignment, and
+  // whether that alignment is the one a call without `alignment` gets.
+  readonly #types: (TypedArrayConstructor<TypedArray> | undefined)[];
+  readonly #lengths: (number | undefined)[];
+  readonly #alignments: number[];
+  readonly #defaulted: boolean[];
+  readonly #offsets: readonly number[];
+  /** The plan's steps: a tensor index to allocate, or `FREE ^ index` to free. */
+  readonly #ops: Int32Array;
+  readonly #poison: boolean;
+  /** The next op of the current run; -1 between runs. */
+  #step = -1;
+  /** Holds pending on the block. */
+  #held = 0;
+
+  /** @internal Made by `MemoryPlan.instantiate()`. */
+  constructor(
+    tensors: readonly PlannedTensor[],
+    offsets: readonly number[],
+    bytes: number,
+    poison: boolean,
+  ) {
+    this.#tensors = tensors;
+    this.#offsets = offsets;
+    this.#poison = poison;
+    const alignment = tensors.reduce((max, tensor) => Math.max(max, tensor.alignment), 1);
+    const block = alignedAlloc(bytes, alignment);
+    this.#block = block;
+    this.#types = tensors.map((tensor) =>
+      tensor.type === undefined ? undefined : typeNamed(tensor.type),
+    );
+    this.#views = this.#types.map((type, index) =>
+      type === undefined ? undefined : this.#cut(type, index),
+    );
+    this.#lengths = this.#views.map((view) => view?.length);
+    this.#alignments = tensors.map((tensor) => tensor.alignment);
+    this.#defaulted = this.#types.map(
+      (type, index) =>
+        type !== undefined &&
+        this.#alignments[index] === Math.max(DEFAULT_ALIGN, type.BYTES_PER_ELEMENT),
+    );
+    this.#ops = opsOf(tensors);
+  }
+
+  #cut<T extends TypedArray>(type: TypedArrayConstructor<T>, index: number): T {
+    const block = this.#block as Uint8Array;
+    const tensor = this.#tensors[index] as PlannedTensor;
+    return new type(
+      block.buffer as ArrayBuffer,
+      block.byteOffset + (this.#offsets[index] as number),
+      tensor.size / type.BYTES_PER_ELEMENT,
+    );
+  }
+
+  /**
+   * Runs `fn(mem)` as one pass of the plan: the i-th `alloc` returns the i-th tensor's view
+   * (checked), `free` checks its view. Returns what `fn` returns; if that is a promise, the run
+   * ends when it settles.
+   * @throws Error `ERR_PLAN_MISMATCH` from `mem` if the pass departs from the plan (then the
+   *   next run starts clean); `ERR_BUSY` while a run or a hold is in progress; `ERR_DISPOSED`.
+   */
+  run<R>(fn: (mem: PassMemory) => R): R {
+    this.#live();
+    if (this.#step !== -1) throw this.#busy('run the pass again while a run is in progress');
+    if (this.#held > 0) throw this.#busy('run the pass while a hold on its memory is pending');
+    this.#step = 0;
+    let result: R;
+    try {
+      result = fn(this);
+    } catch (error) {
+      this.#step = -1;
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => {
+        this.#step = -1;
+      }) as R;
+    }
+    this.#step = -1;
+    return result;
+  }
+
+  alloc<T extends TypedArray>(type: TypedArrayConstructor<T>, length: number, alignment?: number): T {
+    const step = this.#step;
+    const index = this.#ops[step] as number;
+    // The common case in a few compares: the planned tensor, of this type and length, at the
+    // planned alignment (the default one, or the one asked, raised to the element size). An
+    // index past the ops, or a free's (negative), finds no type and takes the slow path.
+    if (
+      this.#types[index] === type &&
+      this.#lengths[index] === length &&
+      (alignment === undefined
+        ? this.#defaulted[index] === true
+        : this.#alignments[index] ===
+          (alignment > type.BYTES_PER_ELEMENT ? alignment : type.BYTES_PER_ELEMENT))
+    ) {
+      this.#step = step + 1;
+      return this.#views[index] as T;
+    }
+    return this.#allocSlow(type, length, alignment);
+  }
+
+  allocate(size: number, alignment?: number): Uint8Array {
+    return this.alloc(Uint8Array, size, alignment);
+  }
+
+  #allocSlow<T extends TypedArray>(
+    type: TypedArrayConstructor<T>,
+    length: number,
+    alignment: number | undefined,
+  ): T {
+    const step = this.#step;
+    if (step === -1) {
+      throw codedError('ERR_INVALID_STATE', 'alloc outside a run: use pass.run((mem) => ...)');
+    }
+    const align = Math.max(alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment), type.BYTES_PER_ELEMENT);
+    const asked = `${type.name}(${length}) aligned to ${align}`;
+    const index = this.#ops[step];
+    if (index === undefined || index < 0) {
+      throw this.#mismatch(step, index === undefined ? 'the end of the pass' : `free of tensor ${FREE ^ index}`, `alloc of ${asked}`);
+    }
+    const tensor = this.#tensors[index] as PlannedTensor;
+    const recorded = `${tensor.type ?? 'a view'}${tensor.length === undefined ? ` of ${tensor.size} bytes` : `(${tensor.length})`} aligned to ${tensor.alignment}`;
+    if (length * type.BYTES_PER_ELEMENT !== tensor.size || align !== tensor.alignment) {
+      throw this.#mismatch(step, `alloc of tensor ${index}, ${recorded}`, `alloc of ${asked}`);
+    }
+    if (tensor.type !== undefined && this.#types[index] !== type) {
+      throw this.#mismatch(step, `alloc of tensor ${index}, ${recorded}`, `alloc of ${asked}`);
+    }
+    // A tensor planned from lifetimes alone gets its view at its first use, of the type asked;
+    // the next runs that ask the same take the hot path.
+    const fresh = this.#types[index] === type ? (this.#views[index] as T) : this.#cut(type, index);
+    this.#views[index] = fresh;
+    this.#types[index] = type as TypedArrayConstructor<TypedArray>;
+    this.#lengths[index] = length;
+    this.#defaulted[index] = align === Math.max(DEFAULT_ALIGN, type.BYTES_PER_ELEMENT);
+    this.#step = step + 1;
+    return fresh;
+  }
+
+  free(view: ArrayBufferView): void {
+    const step = this.#step;
+    const op = this.#ops[step];
+    if (op !== undefined && op < 0 && this.#views[FREE ^ op] === view) {
+      this.#step = step + 1;
+      if (this.#poison) poison(view);
+      return;
+    }
+    if (step === -1) throw codedError('ERR_INVALID_STATE', 'free outside a run');
+    const index = this.#views.indexOf(view as TypedArray);
+    const asked = index === -1 ? 'free of a view this pass does not have' : `free of tensor ${index}`;
+    const recorded =
+      op === undefined ? 'the end of the pass' : op < 0 ? `free of tensor ${FREE ^ op}` : `alloc of tensor ${op}`;
+    throw this.#mismatch(step, recorded, asked);
+  }
+
+  #mismatch(step: number, recorded: string, asked: string): Error & { code: ErrorCode } {
+    // The run is abandoned: the next one starts from the first step.
+    this.#step = -1;
+    return codedError(
+      'ERR_PLAN_MISMATCH',
+      `the pass departs from its plan at step ${step}: the plan has ${recorded}, the pass asked for ${asked}`,
+    );
+  }
+
+  /**
+   * Holds the pass's memory until `work` settles (see `Arena.hold`): until then `run` and
+   * `dispose` throw `ERR_BUSY`, since both would hand its memory to someone else.
+   */
+  hold<R>(work: PromiseLike<R>): Promise<R> {
+    const block = this.#live();
+    this.#held++;
+    return holdAligned(block, work).finally(() => {
+      this.#held--;
+    });
+  }
+
+  #busy(doing: string): Error & { code: ErrorCode } {
+    return codedError('ERR_BUSY', `cannot ${doing}`);
+  }
+
+  /** Every tensor's view, in allocation order (a tensor planned from lifetimes alone: its first use's). */
+  get views(): readonly (TypedArray | undefined)[] {
+    this.#live();
+    return this.#views;
+  }
+
+  /** The block's size in bytes: the plan's `bytes`. */
+  get bytes(): number {
+    return this.#live().byteLength;
+  }
+
+  /** Frees the block now and detaches every view; later use throws `ERR_DISPOSED`. */
+  dispose(): void {
+    const block = this.#block;
+    if (block === null) return;
+    alignedFree(block);
+    this.#block = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  #live(): Uint8Array {
+    if (this.#block === null) throw disposedError('planned pass');
+    return this.#block;
+  }
+}
+
+/** The plan's steps in order: at each step, its allocations (in tensor order), then its frees. */
+function opsOf(tensors: readonly PlannedTensor[]): Int32Array {
+  const events: [number, number, number][] = [];
+  tensors.forEach((tensor, index) => {
+    events.push([tensor.start, 0, index]);
+    if (tensor.freed) events.push([tensor.end, 1, FREE ^ index]);
+  });
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1] || (a[1] === 0 ? a[2] - b[2] : (FREE ^ a[2]) - (FREE ^ b[2])));
+  return Int32Array.from(events, (event) => event[2]);
+}
+
+/** Fills a freed view with NaN (float types) or 0xDE, so a use after free shows. */
+function poison(view: ArrayBufferView): void {
+  if (view instanceof Float32Array || view instanceof Float64Array) view.fill(Number.NaN);
+  else new Uint8Array(view.buffer, view.byteOffset, view.byteLength).fill(0xde);
+}
