@@ -218,6 +218,36 @@ export interface MemoryStats {
   alignedBuffers: number
 }
 
+/**
+ * Greedy by size with best-fit gaps alone (TensorFlow Lite's planner), for comparison. The
+ * last argument is ignored (the facade calls both planners alike).
+ */
+export declare function planGreedyBySize(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, effort?: number | undefined | null): PlannedLifetimes
+
+/**
+ * Plans the tensors with the core's planner: its default options, with `effort` (search passes)
+ * if given.
+ */
+export declare function planLifetimes(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, effort?: number | undefined | null): PlannedLifetimes
+
+/** A plan, as the facade takes it. */
+export interface PlannedLifetimes {
+  /** Each tensor's byte offset, in input order. */
+  offsets: Float64Array
+  /** The block the plan needs. */
+  bytes: number
+  /** The largest sum of sizes live at one step. */
+  lowerBound: number
+  /** Every tensor, padded, one after the other. */
+  naiveBytes: number
+}
+
+/**
+ * Checks offsets saved elsewhere against the lifetimes (aligned, no two live tensors
+ * overlapping) and computes the plan's figures.
+ */
+export declare function planVerify(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, offsets: Float64Array): PlannedLifetimes
+
 /** One step of the arena rule: `{ block, offset, logical }` or `{ grow }`. */
 export interface RuleStep {
   /** The block the claim landed in. */

@@ -854,3 +854,6 @@ module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.MAX_ALIGNMENT = nativeBinding.MAX_ALIGNMENT
 module.exports.memoryBacking = nativeBinding.memoryBacking
 module.exports.memoryStats = nativeBinding.memoryStats
+module.exports.planGreedyBySize = nativeBinding.planGreedyBySize
+module.exports.planLifetimes = nativeBinding.planLifetimes
+module.exports.planVerify = nativeBinding.planVerify

@@ -14,7 +14,7 @@
 import { alignedDelete, alignedNew } from './aligned';
 import { checkAlignment, checkCount, checkType, codedError, describe } from './errors';
 import { PlannedPass } from './replay';
-import { typeName, typeNamed, type TypedArray, type TypedArrayConstructor } from './typed-array';
+import { type TypedArray, type TypedArrayConstructor, typeName, typeNamed } from './typed-array';
 
 import native = require('./native');
 
@@ -23,7 +23,11 @@ const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
 /** What a pass sees while it is recorded and while it is replayed: an arena's allocation calls. */
 export interface PassMemory {
   /** `length` elements of `type`; alignment as `Arena.alloc`'s (16, raised to the element size). */
-  alloc<T extends TypedArray>(type: TypedArrayConstructor<T>, length: number, alignment?: number): T;
+  alloc<T extends TypedArray>(
+    type: TypedArrayConstructor<T>,
+    length: number,
+    alignment?: number,
+  ): T;
   /** `size` bytes as a `Uint8Array`; alignment as `Arena.allocate`'s (16 by default). */
   allocate(size: number, alignment?: number): Uint8Array;
   /** Ends a tensor's life: its memory may serve a later tensor of the pass. */
@@ -120,7 +124,10 @@ export class MemoryPlan {
    */
   static record(pass: (mem: PassMemory) => void, options: PlanOptions = {}): MemoryPlan {
     if (typeof pass !== 'function') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `pass must be a function; received ${describe(pass)}`);
+      throw codedError(
+        'ERR_INVALID_ARG_TYPE',
+        `pass must be a function; received ${describe(pass)}`,
+      );
     }
     const effort = checkOptions(options);
     const recorder = new Recorder();
@@ -188,7 +195,9 @@ export class MemoryPlan {
       const saved = (candidate.tensors as PlannedTensor[])[index] as PlannedTensor;
       return checkRecorded(lifetime, saved, index);
     });
-    const offsets = candidate.offsets.map((offset, index) => checkCount(offset, `offsets[${index}]`));
+    const offsets = candidate.offsets.map((offset, index) =>
+      checkCount(offset, `offsets[${index}]`),
+    );
     const planned = native.planVerify(...columns(tensors), Float64Array.from(offsets));
     return new MemoryPlan(tensors, planned);
   }
@@ -240,7 +249,10 @@ export class MemoryPlan {
   instantiate(options: { readonly poison?: boolean } = {}): PlannedPass {
     const poison = options.poison ?? false;
     if (typeof poison !== 'boolean') {
-      throw codedError('ERR_INVALID_ARG_TYPE', `poison must be a boolean; received ${describe(poison)}`);
+      throw codedError(
+        'ERR_INVALID_ARG_TYPE',
+        `poison must be a boolean; received ${describe(poison)}`,
+      );
     }
     return new PlannedPass(this.#tensors, this.#offsets, this.#bytes, poison);
   }
@@ -249,12 +261,24 @@ export class MemoryPlan {
 /** The recording allocator: memory of its own for each tensor, detached on free. */
 class Recorder implements PassMemory {
   readonly #views: TypedArray[] = [];
-  readonly #records: { size: number; alignment: number; start: number; end: number; freed: boolean; type: string; length: number }[] = [];
+  readonly #records: {
+    size: number;
+    alignment: number;
+    start: number;
+    end: number;
+    freed: boolean;
+    type: string;
+    length: number;
+  }[] = [];
   readonly #index = new Map<ArrayBufferView, number>();
   #step = 0;
   #closed = false;
 
-  alloc<T extends TypedArray>(type: TypedArrayConstructor<T>, length: number, alignment?: number): T {
+  alloc<T extends TypedArray>(
+    type: TypedArrayConstructor<T>,
+    length: number,
+    alignment?: number,
+  ): T {
     this.#open();
     const elementSize = checkType(type);
     const count = checkCount(length, 'length');
@@ -297,7 +321,10 @@ class Recorder implements PassMemory {
 
   #open(): void {
     if (this.#closed) {
-      throw codedError('ERR_INVALID_STATE', 'the recording is over: use the plan to replay the pass');
+      throw codedError(
+        'ERR_INVALID_STATE',
+        'the recording is over: use the plan to replay the pass',
+      );
     }
   }
 
@@ -345,7 +372,10 @@ function plan(
 
 function checkOptions(options: unknown): number | undefined {
   if (typeof options !== 'object' || options === null) {
-    throw codedError('ERR_INVALID_ARG_TYPE', `options must be an object; received ${describe(options)}`);
+    throw codedError(
+      'ERR_INVALID_ARG_TYPE',
+      `options must be an object; received ${describe(options)}`,
+    );
   }
   const { effort } = options as PlanOptions;
   return effort === undefined ? undefined : checkCount(effort, 'effort');
@@ -354,7 +384,10 @@ function checkOptions(options: unknown): number | undefined {
 /** Checks each lifetime's types and ranges; `start <= end` is the core's rule. */
 function checkLifetimes(lifetimes: unknown): PlannedTensor[] {
   if (!Array.isArray(lifetimes)) {
-    throw codedError('ERR_INVALID_ARG_TYPE', `lifetimes must be an array; received ${describe(lifetimes)}`);
+    throw codedError(
+      'ERR_INVALID_ARG_TYPE',
+      `lifetimes must be an array; received ${describe(lifetimes)}`,
+    );
   }
   return lifetimes.map((lifetime: unknown, index) => {
     if (typeof lifetime !== 'object' || lifetime === null) {
@@ -375,7 +408,11 @@ function checkLifetimes(lifetimes: unknown): PlannedTensor[] {
 }
 
 /** A saved tensor's recorded type and length, checked against its size. */
-function checkRecorded(lifetime: PlannedTensor, saved: PlannedTensor, index: number): PlannedTensor {
+function checkRecorded(
+  lifetime: PlannedTensor,
+  saved: PlannedTensor,
+  index: number,
+): PlannedTensor {
   const freed = saved.freed === undefined ? true : saved.freed;
   if (typeof freed !== 'boolean') {
     throw codedError('ERR_INVALID_ARG_VALUE', `tensors[${index}].freed must be a boolean`);

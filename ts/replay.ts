@@ -14,7 +14,7 @@
 import { alignedAlloc, alignedFree, holdAligned } from './aligned';
 import { checkAlignment, codedError, disposedError, type ErrorCode } from './errors';
 import type { PassMemory, PlannedTensor } from './plan';
-import { typeNamed, type TypedArray, type TypedArrayConstructor } from './typed-array';
+import { type TypedArray, type TypedArrayConstructor, typeNamed } from './typed-array';
 
 import native = require('./native');
 
@@ -113,7 +113,11 @@ export class PlannedPass implements Disposable, PassMemory {
     return result;
   }
 
-  alloc<T extends TypedArray>(type: TypedArrayConstructor<T>, length: number, alignment?: number): T {
+  alloc<T extends TypedArray>(
+    type: TypedArrayConstructor<T>,
+    length: number,
+    alignment?: number,
+  ): T {
     const step = this.#step;
     const index = this.#ops[step] as number;
     // The common case in a few compares: the planned tensor, of this type and length, at the
@@ -124,8 +128,7 @@ export class PlannedPass implements Disposable, PassMemory {
       this.#lengths[index] === length &&
       (alignment === undefined
         ? this.#defaulted[index] === true
-        : this.#alignments[index] ===
-          (alignment > type.BYTES_PER_ELEMENT ? alignment : type.BYTES_PER_ELEMENT))
+        : this.#alignments[index] === Math.max(alignment, type.BYTES_PER_ELEMENT))
     ) {
       this.#step = step + 1;
       return this.#views[index] as T;
@@ -146,11 +149,18 @@ export class PlannedPass implements Disposable, PassMemory {
     if (step === -1) {
       throw codedError('ERR_INVALID_STATE', 'alloc outside a run: use pass.run((mem) => ...)');
     }
-    const align = Math.max(alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment), type.BYTES_PER_ELEMENT);
+    const align = Math.max(
+      alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment),
+      type.BYTES_PER_ELEMENT,
+    );
     const asked = `${type.name}(${length}) aligned to ${align}`;
     const index = this.#ops[step];
     if (index === undefined || index < 0) {
-      throw this.#mismatch(step, index === undefined ? 'the end of the pass' : `free of tensor ${FREE ^ index}`, `alloc of ${asked}`);
+      throw this.#mismatch(
+        step,
+        index === undefined ? 'the end of the pass' : `free of tensor ${FREE ^ index}`,
+        `alloc of ${asked}`,
+      );
     }
     const tensor = this.#tensors[index] as PlannedTensor;
     const recorded = `${tensor.type ?? 'a view'}${tensor.length === undefined ? ` of ${tensor.size} bytes` : `(${tensor.length})`} aligned to ${tensor.alignment}`;
@@ -181,9 +191,14 @@ export class PlannedPass implements Disposable, PassMemory {
     }
     if (step === -1) throw codedError('ERR_INVALID_STATE', 'free outside a run');
     const index = this.#views.indexOf(view as TypedArray);
-    const asked = index === -1 ? 'free of a view this pass does not have' : `free of tensor ${index}`;
+    const asked =
+      index === -1 ? 'free of a view this pass does not have' : `free of tensor ${index}`;
     const recorded =
-      op === undefined ? 'the end of the pass' : op < 0 ? `free of tensor ${FREE ^ op}` : `alloc of tensor ${op}`;
+      op === undefined
+        ? 'the end of the pass'
+        : op < 0
+          ? `free of tensor ${FREE ^ op}`
+          : `alloc of tensor ${op}`;
     throw this.#mismatch(step, recorded, asked);
   }
 
@@ -248,7 +263,10 @@ function opsOf(tensors: readonly PlannedTensor[]): Int32Array {
     events.push([tensor.start, 0, index]);
     if (tensor.freed) events.push([tensor.end, 1, FREE ^ index]);
   });
-  events.sort((a, b) => a[0] - b[0] || a[1] - b[1] || (a[1] === 0 ? a[2] - b[2] : (FREE ^ a[2]) - (FREE ^ b[2])));
+  events.sort(
+    (a, b) =>
+      a[0] - b[0] || a[1] - b[1] || (a[1] === 0 ? a[2] - b[2] : (FREE ^ a[2]) - (FREE ^ b[2])),
+  );
   return Int32Array.from(events, (event) => event[2]);
 }
 

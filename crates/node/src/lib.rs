@@ -17,6 +17,7 @@ mod aligned;
 mod arena;
 mod block;
 mod error;
+mod plan;
 mod pool;
 mod rules;
 mod stats;
