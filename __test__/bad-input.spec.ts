@@ -10,6 +10,8 @@ import {
   alignedDelete,
   alignedFree,
   alignedNew,
+  holdAligned,
+  MemoryPlan,
   memoryStats,
   Pool,
 } from '../ts/index';
@@ -328,6 +330,51 @@ test('every public entry point rejects bad input with its code and changes nothi
     add(`new Arena(64, ${name})`, () => new Arena(64, options as never), TYPE_ERROR);
   }
 
+  // Holds, scopes and plans: what is not a promise, a function, a lifetime list or a plan.
+  const plan = MemoryPlan.fromLifetimes([{ size: 64, start: 0, end: 0 }]);
+  for (const [name, value] of VALUES) {
+    const v = value as never;
+    add(`arena.hold(${name})`, (f) => f.arena.hold(v), TYPE_ERROR);
+    add(`pool.hold(${name})`, (f) => f.pool.hold(v), TYPE_ERROR);
+    add(`holdAligned(view, ${name})`, (f) => holdAligned(f.liveAligned, v), TYPE_ERROR);
+    add(`arena.scoped(${name})`, (f) => f.arena.scoped(v), TYPE_ERROR);
+    add(`MemoryPlan.record(${name})`, () => MemoryPlan.record(v), TYPE_ERROR);
+    add(`MemoryPlan.fromLifetimes(${name})`, () => MemoryPlan.fromLifetimes(v), TYPE_ERROR);
+    add(`MemoryPlan.fromJSON(${name})`, () => MemoryPlan.fromJSON(v), INVALID_VALUE);
+    add(
+      `MemoryPlan.fromLifetimes([{ size: ${name}, start: 0, end: 0 }])`,
+      () => MemoryPlan.fromLifetimes([{ size: v, start: 0, end: 0 }]),
+      count(value, () => 'ok'),
+    );
+    add(
+      `MemoryPlan.fromLifetimes([{ size: 8, start: 1, end: ${name} }])`,
+      () => MemoryPlan.fromLifetimes([{ size: 8, start: 1, end: v }]),
+      typeof value !== 'number'
+        ? TYPE_ERROR
+        : !Number.isSafeInteger(value) || value < 0
+          ? RANGE
+          : value < 1
+            ? INVALID_VALUE
+            : 'ok',
+    );
+    add(
+      `plan.instantiate({ poison: ${name} })`,
+      () => plan.instantiate({ poison: v }).dispose(),
+      value === undefined || typeof value === 'boolean' ? 'ok' : TYPE_ERROR,
+    );
+    add(
+      `pass.run(${name})`,
+      () => {
+        const pass = plan.instantiate();
+        try {
+          pass.run(v);
+        } finally {
+          pass.dispose();
+        }
+      },
+      TYPE_ERROR,
+    );
+  }
   for (const [name, value] of NOT_TYPES) {
     add(`arena.alloc(${name}, 4)`, (f) => f.arena.alloc(value as never, 4), TYPE_ERROR);
     add(`new Pool(${name}, 4)`, () => new Pool(value as never, 4), TYPE_ERROR);

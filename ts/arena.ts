@@ -404,6 +404,9 @@ export class Arena implements Disposable {
    * returns a promise, when the promise settles; returns what `fn` returns.
    */
   scoped<R>(fn: (arena: this) => R): R {
+    if (typeof fn !== 'function') {
+      throw codedError('ERR_INVALID_ARG_TYPE', `fn must be a function; received ${describe(fn)}`);
+    }
     const scope = this.scope();
     let result: R;
     try {

@@ -247,7 +247,7 @@ export class MemoryPlan {
    * @throws RangeError `ERR_OUT_OF_MEMORY` if the system refuses the block.
    */
   instantiate(options: { readonly poison?: boolean } = {}): PlannedPass {
-    const poison = options.poison ?? false;
+    const poison = options.poison === undefined ? false : options.poison;
     if (typeof poison !== 'boolean') {
       throw codedError(
         'ERR_INVALID_ARG_TYPE',

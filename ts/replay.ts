@@ -12,7 +12,7 @@
  */
 
 import { alignedAlloc, alignedFree, holdAligned } from './aligned';
-import { checkAlignment, codedError, disposedError, type ErrorCode } from './errors';
+import { checkAlignment, codedError, describe, disposedError, type ErrorCode } from './errors';
 import type { PassMemory, PlannedTensor } from './plan';
 import { type TypedArray, type TypedArrayConstructor, typeNamed } from './typed-array';
 
@@ -94,6 +94,9 @@ export class PlannedPass implements Disposable, PassMemory {
    */
   run<R>(fn: (mem: PassMemory) => R): R {
     this.#live();
+    if (typeof fn !== 'function') {
+      throw codedError('ERR_INVALID_ARG_TYPE', `fn must be a function; received ${describe(fn)}`);
+    }
     if (this.#step !== -1) throw this.#busy('run the pass again while a run is in progress');
     if (this.#held > 0) throw this.#busy('run the pass while a hold on its memory is pending');
     this.#step = 0;
