@@ -70,7 +70,8 @@ test('input tensors over 64-byte aligned arena views: the tensor keeps the view,
     // The binding reads the view's memory when the run executes (a macrotask after run(): 1.30
     // runs the model in a setImmediate), not when the tensor is made nor when run() is called:
     // a change made in between is seen. (Whether onnxruntime then computes from the view in
-    // place or from a copy cannot be seen from JavaScript; the binding's source wraps it.)
+    // place or from a copy cannot be seen from JavaScript; the binding's source creates the
+    // onnxruntime tensor over the view's memory.)
     const zeros = await session.run({ input: inputTensor(new Float32Array(BATCH * FEATURES)) });
     const pending = session.run({ input: tensor });
     input.fill(0);
