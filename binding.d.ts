@@ -143,6 +143,12 @@ export declare class NativePool {
 export declare function __panicForTests(message: string): void
 
 /**
+ * How many external buffers the simulated cage refused in this process (0 when the simulation
+ * is off). Test-only, not part of the API.
+ */
+export declare function __simulatedCageRefusals(): number
+
+/**
  * The native address of the first byte of an `ArrayBuffer`, typed array or `DataView`.
  *
  * # Errors

@@ -843,6 +843,7 @@ module.exports.NativeAligned = nativeBinding.NativeAligned
 module.exports.NativeArena = nativeBinding.NativeArena
 module.exports.NativePool = nativeBinding.NativePool
 module.exports.__panicForTests = nativeBinding.__panicForTests
+module.exports.__simulatedCageRefusals = nativeBinding.__simulatedCageRefusals
 module.exports.addressOf = nativeBinding.addressOf
 module.exports.AVX2_ALIGNMENT = nativeBinding.AVX2_ALIGNMENT
 module.exports.AVX512_ALIGNMENT = nativeBinding.AVX512_ALIGNMENT

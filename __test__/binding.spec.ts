@@ -1,13 +1,21 @@
 // The native binding trusts nothing JavaScript hands it: a buffer that is not the block's current
 // one is refused before anything is detached or freed. These tests call the raw binding directly,
 // as hostile code could, and check that every refusal is a coded error that changes nothing.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
-import { Arena, alignedNew, memoryBacking, memoryStats, Pool } from '../ts/index';
+import {
+  Arena,
+  addressOf,
+  alignedDelete,
+  alignedNew,
+  memoryBacking,
+  memoryStats,
+  Pool,
+} from '../ts/index';
 
 import native = require('../ts/native');
 
-import { throwsCode } from './helpers';
+import { collect, throwsCode } from './helpers';
 
 test('arena handles refuse buffers that are not their current one', (t) => {
   const mine = native.createArena(1024);
@@ -103,32 +111,103 @@ test('a panic inside the binding becomes a JavaScript exception, and everything 
   t.is(arena.alloc(Float32Array, 4).length, 4);
 });
 
-test('a buffer transferred away takes its memory with it; dispose still finishes', (t) => {
+// A transfer (structuredClone/postMessage with a transfer list) of a block's buffer depends on
+// the runtime and the backing. An external buffer (native backing) cannot be handed to another
+// owner: Node 20 copied it silently, Node 21+ throws DataCloneError (nodejs/node#47604). A
+// V8-owned buffer moves. Either way the block must stay consistent and dispose must finish.
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+const REFUSES_EXTERNAL_TRANSFER = NODE_MAJOR >= 21;
+
+type Transfer = 'copied' | 'refused' | 'moved';
+
+/** Transfers `buffer` through structuredClone and says what the runtime did with it. */
+function transferAway(t: ExecutionContext, buffer: ArrayBuffer): Transfer {
+  const length = buffer.byteLength;
+  let moved: ArrayBuffer;
+  try {
+    moved = structuredClone(buffer, { transfer: [buffer] });
+  } catch (error) {
+    t.is((error as Error).name, 'DataCloneError');
+    t.is(buffer.byteLength, length, 'a refused transfer leaves the buffer as it was');
+    return 'refused';
+  }
+  t.is(moved.byteLength, length);
+  return buffer.byteLength === 0 ? 'moved' : 'copied';
+}
+
+function expectedTransfer(): Transfer {
+  if (memoryBacking() === 'v8') return 'moved';
+  return REFUSES_EXTERNAL_TRANSFER ? 'refused' : 'copied';
+}
+
+test('a transferred block buffer is copied, refused or moved as the runtime does; dispose still finishes', (t) => {
   const arena = new Arena(1024);
   const view = arena.alloc(Float32Array, 4);
   view[0] = 9;
-  const byteOffset = view.byteOffset;
-  const moved = structuredClone(view.buffer, { transfer: [view.buffer] });
-  if (memoryBacking() === 'native') {
-    // An external buffer cannot move: the transfer copies, and the arena keeps its memory.
-    t.is(view[0], 9);
-    t.is(new Float32Array(moved, byteOffset, 1)[0], 9);
-    arena.reset();
-  } else {
-    // A V8-owned buffer moves: the arena's memory now belongs to `moved`.
+  const outcome = transferAway(t, view.buffer);
+  t.is(outcome, expectedTransfer());
+  if (outcome === 'moved') {
+    // The arena's memory now belongs to the receiver: the arena cannot renew it.
     t.is(view.byteLength, 0);
-    t.is(new Float32Array(moved, byteOffset, 1)[0], 9);
     throwsCode(t, () => arena.reset(), Error, 'ERR_INVALID_STATE');
+  } else {
+    // The arena kept its memory: the view is untouched and the arena works on.
+    t.is(view[0], 9);
+    arena.reset();
+    t.is(arena.alloc(Float32Array, 4).length, 4);
   }
   t.notThrows(() => arena.dispose());
   throwsCode(t, () => arena.used, Error, 'ERR_DISPOSED');
 
   const pool = new Pool(Float32Array, 4, { initialCapacity: 2 });
-  const slot = pool.allocate();
-  structuredClone(slot.buffer, { transfer: [slot.buffer] });
+  t.is(transferAway(t, pool.allocate().buffer), outcome);
   t.notThrows(() => pool.dispose());
 
   const weights = alignedNew(Float32Array, 16, 64);
-  structuredClone(weights.buffer, { transfer: [weights.buffer] });
+  t.is(transferAway(t, weights.buffer), outcome);
+  t.notThrows(() => alignedDelete(weights));
   t.notThrows(() => native.memoryStats());
 });
+
+/** Moves `buffer` to a new owner, if this runtime and backing have a way to. */
+function move(buffer: ArrayBuffer): ArrayBuffer | undefined {
+  if (memoryBacking() === 'v8') return structuredClone(buffer, { transfer: [buffer] });
+  // ArrayBuffer.prototype.transfer (Node 21+) moves even an external buffer's memory.
+  const transfer = (buffer as { transfer?: () => ArrayBuffer }).transfer;
+  return transfer?.call(buffer);
+}
+
+test.serial(
+  'a buffer moved away takes its memory with it: dispose finishes, the receiver frees it',
+  async (t) => {
+    await collect();
+    const before = memoryStats();
+    const arena = new Arena(4096);
+    const view = arena.alloc(Float32Array, 4);
+    view[0] = 5;
+    const { byteOffset } = view;
+    const address = addressOf(view.buffer);
+    let moved = move(view.buffer);
+    if (moved === undefined) {
+      // Node 20 has no ArrayBuffer.prototype.transfer, and structuredClone copies external buffers.
+      t.is(NODE_MAJOR, 20);
+      t.is(memoryBacking(), 'native');
+      arena.dispose();
+      t.deepEqual(memoryStats(), before);
+      return;
+    }
+    t.is(view.byteLength, 0);
+    t.is(addressOf(moved), address, 'the memory moved, it was not copied');
+    t.notThrows(() => arena.dispose());
+    // V8-owned memory is the receiver's now; native memory is still the library's, until the
+    // receiver lets it go.
+    t.is(memoryStats().liveBlocks, before.liveBlocks + (memoryBacking() === 'v8' ? 0 : 1));
+    await collect();
+    // Dispose gave the block up instead of freeing memory the receiver still uses.
+    t.is(new Float32Array(moved, byteOffset, 1)[0], 5);
+    t.is(addressOf(moved), address);
+    moved = undefined;
+    await collect();
+    t.deepEqual(memoryStats(), before, 'the memory went with the receiver');
+  },
+);

@@ -42,3 +42,14 @@ export async function collect(rounds = 4): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/**
+ * The backing blocks get once one exists: V8-owned when LIGHTWATCH_MEMORY_BACKING=v8 forces it,
+ * and when a memory cage refuses external buffers (Electron's, or its simulation:
+ * LIGHTWATCH_MEMORY_SIMULATE_CAGE=1); native otherwise.
+ */
+export function expectedBacking(): 'native' | 'v8' {
+  const caged =
+    process.env.LIGHTWATCH_MEMORY_SIMULATE_CAGE === '1' || process.versions.electron !== undefined;
+  return process.env.LIGHTWATCH_MEMORY_BACKING === 'v8' || caged ? 'v8' : 'native';
+}

@@ -282,7 +282,7 @@ impl Block {
             // SAFETY: `data` is valid for `len` bytes until the block is released, and `release`
             // detaches every epoch before freeing; the finalizer gets back the `Arc` in `hint`.
             unsafe {
-                sys::napi_create_external_arraybuffer(
+                crate::cage::create_external_arraybuffer(
                     env.raw(),
                     self.buffer.address as *mut c_void,
                     self.buffer.len,
@@ -400,7 +400,9 @@ impl Block {
     /// If `current` is already detached, its memory was transferred away (a `postMessage` or
     /// `structuredClone` transfer of a V8-owned buffer, `ArrayBuffer.prototype.transfer`): whoever
     /// holds it now may still use it, so the block is only given up, never freed here; the
-    /// memory goes when the last holder does. Dispose must always be able to finish.
+    /// memory goes when the last holder does. Dispose must always be able to finish. V8-owned
+    /// memory is then V8's and the receiver's alone, so it leaves the counters now; native memory
+    /// stays counted until the receiver's buffer is collected and drops the last `Arc`.
     pub(crate) fn release(&self, env: &Env, current: sys::napi_value) -> napi::Result<()> {
         self.release_all(env, &[current])
     }
@@ -423,6 +425,10 @@ impl Block {
             self.free_now();
         } else {
             self.abandoned.store(true, Ordering::Release);
+            if self.backing == Backing::V8 {
+                // Frees nothing (`memory` is `None`): only the counters change.
+                self.free_now();
+            }
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! Node.js / Electron binding of `lightwatch-memory` (napi-rs).
 //!
 //! This layer hands whole blocks of native memory to JavaScript as `ArrayBuffer`s and takes them
-//! back: `block` (epochs, detach, the V8-owned fallback), then one file per concept (`arena`,
+//! back: `block` (epochs, detach, the V8-owned fallback; `cage` wraps the one call a memory cage
+//! refuses, with a test seam that refuses it), then one file per concept (`arena`,
 //! `pool`, `aligned`), `stats` for `memoryStats()` and `error` for coded exceptions. The hot paths
 //! (bump, free list) run in the TypeScript facade over those blocks, without crossing N-API.
 //!
@@ -16,6 +17,7 @@
 mod aligned;
 mod arena;
 mod block;
+mod cage;
 mod error;
 mod plan;
 mod pool;
