@@ -18,12 +18,12 @@ import { fileURLToPath } from 'node:url';
 import { load as loadYaml } from 'js-yaml';
 
 const ACTIONLINT = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
-const NODE_VERSIONS = ['20', '22', '24'];
+const NODE_VERSIONS = ['20.17.0', '22', '24', '26'];
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
 const ARTIFACT_NAME = 'bindings-${{ matrix.settings.target }}';
 const OSES = ['ubuntu', 'macos', 'windows'];
 // The jobs that together run what .ci/run runs, with the same commands.
-const MIRROR_JOBS = ['lint', 'test', 'leak-check', 'hardening'];
+const MIRROR_JOBS = ['lint', 'test', 'leak-check', 'hardening', 'runtimes'];
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const workflowPath = path.join('.github', 'workflows', 'CI.yml');

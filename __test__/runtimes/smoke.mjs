@@ -5,7 +5,7 @@
 //
 //   node --expose-gc smoke.mjs            (in an application that has the package installed)
 //   bun smoke.mjs
-//   deno run --allow-read --allow-env --allow-ffi --allow-sys --v8-flags=--expose-gc smoke.mjs
+//   deno run --allow-read --allow-env --allow-ffi --v8-flags=--expose-gc smoke.mjs
 //
 // `scripts/runtimes.mjs smoke` runs it on each runtime under both backings. Where the runtimes
 // differ (transfers, external-memory reports), the expected behaviour is pinned per runtime in

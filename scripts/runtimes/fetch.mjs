@@ -22,6 +22,8 @@ const EXECUTABLES = {
   '@oven/bun-linux-x64': 'bin/bun',
   '@oven/bun-linux-x64-musl': 'bin/bun',
   '@deno/linux-x64-glibc': 'deno',
+  // Not a runtime, but a native tool the TypeScript tests need under Wine (platforms/windows.mjs).
+  '@esbuild/win32-x64': 'esbuild.exe',
 };
 
 function npm(args) {

@@ -96,7 +96,10 @@ export function summarize(step, rows) {
   return passed === counted.length ? 0 : 1;
 }
 
-/** Installs Debian packages that are missing (root, as on CI; `apt-get update` first). */
+/**
+ * Installs the Debian packages that are missing (as root, as on CI; `apt-get update` first),
+ * without their recommendations (wine64 would bring a desktop's worth).
+ */
 export function ensureDebianPackages(packages) {
   const missing = packages.filter(
     (name) => spawnSync('dpkg', ['-s', name], { stdio: 'ignore' }).status !== 0,
@@ -106,7 +109,7 @@ export function ensureDebianPackages(packages) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [
     ['update', '-qq'],
-    ['install', '-y', '-qq', ...missing],
+    ['install', '-y', '-qq', '--no-install-recommends', ...missing],
   ]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed`);
