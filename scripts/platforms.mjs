@@ -143,7 +143,7 @@ async function windowsStep() {
   ];
   const prefix = winePrefix();
   // The loader looks for win32-x64-msvc; the gnu build is named to it explicitly.
-  const addon = (dir) => windowsPath(path.join(dir, path.basename(file)));
+  const addon = windowsPath(file);
   const wine = (mode, extra) => ({
     WINEPREFIX: prefix,
     LIGHTWATCH_MEMORY_BACKING: mode === 'v8' ? 'v8' : '',
@@ -160,7 +160,7 @@ async function windowsStep() {
         `!${MSVC_FILE_TEST}`,
       ],
       wine(mode, {
-        NAPI_RS_NATIVE_LIBRARY_PATH: addon(REPO),
+        NAPI_RS_NATIVE_LIBRARY_PATH: addon,
         ESBUILD_BINARY_PATH: windowsPath(windowsEsbuild()),
       }),
     );
@@ -174,12 +174,11 @@ async function windowsStep() {
     rows.push(await runSuite(row, command, args, { env }));
   }
   const app = stageSmokeApp();
-  const installed = path.join(app, 'node_modules', '@lightwatch', 'memory');
   for (const mode of ['native', 'v8']) {
     const [command, args, env] = underWine(
       nodeExe,
       ['--expose-gc', 'smoke.mjs'],
-      wine(mode, { NAPI_RS_NATIVE_LIBRARY_PATH: addon(installed) }),
+      wine(mode, { NAPI_RS_NATIVE_LIBRARY_PATH: addon }),
     );
     const row = {
       ...base,

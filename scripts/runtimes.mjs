@@ -120,9 +120,8 @@ async function smokeStep() {
 function buildArm64() {
   ensureDebianPackages(['qemu-user-static', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross']);
   run('rustup', ['target', 'add', 'aarch64-unknown-linux-gnu']);
-  crossBuild('aarch64-unknown-linux-gnu', [], {
-    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER: 'aarch64-linux-gnu-gcc',
-  });
+  const linker = { CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER: 'aarch64-linux-gnu-gcc' };
+  crossBuild('aarch64-unknown-linux-gnu', [], linker, true);
 }
 
 async function arm64Step() {

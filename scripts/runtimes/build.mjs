@@ -1,7 +1,7 @@
 // Cross builds of the addon for the runtime and platform scripts: `napi build` for one target,
 // written under the cache (never over the loader or types in the repository, which a build
-// with no loader would rewrite differently), then copied beside binding.js, where the loader
-// looks for `lightwatch-memory.<platform>.node`.
+// with no loader would rewrite differently), and copied beside binding.js, where the loader
+// looks for `lightwatch-memory.<platform>.node`, only when a run needs the loader to find it.
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync } from 'node:fs';
@@ -24,9 +24,10 @@ export function run(command, args, env = {}) {
 
 /**
  * Builds the addon (debug) for `target` with `napi build` and the extra `flags` (`-x` for
- * cargo-zigbuild), and returns the path of the `.node` file copied beside binding.js.
+ * cargo-zigbuild), and returns the path of the `.node` file (beside binding.js if
+ * `besideLoader`).
  */
-export function crossBuild(target, flags = [], env = {}) {
+export function crossBuild(target, flags = [], env = {}, besideLoader = false) {
   const out = path.join(CACHE, 'build', target);
   const started = Date.now();
   run(
@@ -50,7 +51,8 @@ export function crossBuild(target, flags = [], env = {}) {
   );
   const built = readdirSync(out).find((file) => file.endsWith('.node'));
   if (!built) throw new Error(`napi build wrote no .node file to ${out}`);
-  copyFileSync(path.join(out, built), path.join(REPO, built));
   console.log(`built ${built} in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (!besideLoader) return path.join(out, built);
+  copyFileSync(path.join(out, built), path.join(REPO, built));
   return path.join(REPO, built);
 }
