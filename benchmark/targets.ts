@@ -1,0 +1,161 @@
+/**
+ * The targets `npm run bench` checks, as one table: what is compared, the limit, and the ratio (or
+ * count) measured from this run's figures. The table is the one place to add or change a target;
+ * `evaluateTargets` turns it into `results.json`'s `targets`, in this order.
+ * @module
+ */
+
+import { ARENA_LENGTHS } from './groups';
+import type { MlpVariant } from './mlp';
+import type {
+  CaseResult,
+  GroupResult,
+  MlpSummary,
+  MlpVariantSummary,
+  Role,
+  Target,
+} from './results';
+
+/** The figures of one run, looked up by name; a missing group, case or variant throws. */
+export interface Figures {
+  /** The first case of group `group` with role `role` whose name starts with `prefix`. */
+  case(group: string, role: Role, prefix?: string): CaseResult;
+  variant(name: MlpVariant): MlpVariantSummary;
+  readonly identicalOutputs: boolean;
+}
+
+interface TargetRow {
+  id: string;
+  text: string;
+  comparison: '<=' | '>=';
+  limit: number;
+  measure: (figures: Figures) => number;
+}
+
+const arena = (n: number) => `arena-${n}`;
+
+export const TARGETS: readonly TargetRow[] = [
+  ...ARENA_LENGTHS.map(
+    (n): TargetRow => ({
+      id: `arena-floor-${n}`,
+      text: `arena.alloc(Float32Array, ${n}) / view floor`,
+      comparison: '<=',
+      limit: 1.2,
+      measure: (f) => f.case(arena(n), 'subject').nsPerOp / f.case(arena(n), 'floor').nsPerOp,
+    }),
+  ),
+  {
+    id: 'arena-new-16',
+    text: 'arena.alloc(Float32Array, 16) / new Float32Array(16)',
+    comparison: '<=',
+    limit: 1,
+    measure: (f) => 1 / f.case(arena(16), 'alternative', 'new Float32Array').subjectSpeedup,
+  },
+  {
+    id: 'arena-new-256',
+    text: 'new Float32Array(256) / arena.alloc(Float32Array, 256)',
+    comparison: '>=',
+    limit: 15,
+    measure: (f) => f.case(arena(256), 'alternative', 'new Float32Array').subjectSpeedup,
+  },
+  {
+    id: 'arena-new-4096',
+    text: 'new Float32Array(4096) / arena.alloc(Float32Array, 4096)',
+    comparison: '>=',
+    limit: 40,
+    measure: (f) => f.case(arena(4096), 'alternative', 'new Float32Array').subjectSpeedup,
+  },
+  {
+    id: 'arena-gcs-4096',
+    text: 'GCs per allocation: arena.alloc(Float32Array, 4096) / new Float32Array(4096)',
+    comparison: '<=',
+    limit: 0.2,
+    measure: (f) =>
+      f.case(arena(4096), 'subject').gcsPer1kOps /
+      f.case(arena(4096), 'alternative', 'new Float32Array').gcsPer1kOps,
+  },
+  {
+    id: 'pool-new-16',
+    text: 'new Float32Array(16) / pool allocate+deallocate',
+    comparison: '>=',
+    limit: 1.4,
+    measure: (f) => f.case('pool-16', 'alternative', 'new Float32Array').subjectSpeedup,
+  },
+  {
+    id: 'pool-malloc-16',
+    text: '@thi.ng/malloc mallocAs+free / pool allocate+deallocate',
+    comparison: '>=',
+    limit: 3,
+    measure: (f) => f.case('pool-16', 'alternative', '@thi.ng').subjectSpeedup,
+  },
+  {
+    id: 'mlp-plain',
+    text: 'tiny MLP time/pass: plain / arena',
+    comparison: '>=',
+    limit: 1.25,
+    measure: (f) => f.variant('plain').msPerPass / f.variant('arena').msPerPass,
+  },
+  {
+    id: 'mlp-preallocated',
+    text: 'tiny MLP time/pass: arena / preallocated by hand',
+    comparison: '<=',
+    limit: 1.1,
+    measure: (f) => f.variant('arena').msPerPass / f.variant('preallocated').msPerPass,
+  },
+  {
+    id: 'mlp-gcs',
+    text: 'tiny MLP GCs: arena / plain',
+    comparison: '<=',
+    limit: 0.5,
+    measure: (f) => f.variant('arena').gcs / f.variant('plain').gcs,
+  },
+  {
+    id: 'mlp-major',
+    text: 'tiny MLP major GCs in the steady state (arena)',
+    comparison: '<=',
+    limit: 0,
+    measure: (f) => f.variant('arena').majorGcs,
+  },
+  {
+    id: 'mlp-rss',
+    text: 'tiny MLP RSS growth: arena / plain',
+    comparison: '<=',
+    limit: 0.25,
+    measure: (f) => f.variant('arena').rssGrowthMb / f.variant('plain').rssGrowthMb,
+  },
+  {
+    id: 'mlp-identical',
+    text: 'tiny MLP outputs identical across variants (1 = yes)',
+    comparison: '>=',
+    limit: 1,
+    measure: (f) => (f.identicalOutputs ? 1 : 0),
+  },
+];
+
+function figures(groups: GroupResult[], mlp: MlpSummary): Figures {
+  return {
+    case(id, role, prefix = '') {
+      const group = groups.find((g) => g.id === id);
+      if (group === undefined) throw new Error(`no group ${id}`);
+      const found = group.cases.find((c) => c.role === role && c.name.startsWith(prefix));
+      if (found === undefined) throw new Error(`no ${role} ${prefix} in ${id}`);
+      return found;
+    },
+    variant(name) {
+      const found = mlp.variants.find((v) => v.variant === name);
+      if (found === undefined) throw new Error(`no MLP variant ${name}`);
+      return found;
+    },
+    identicalOutputs: mlp.identicalOutputs,
+  };
+}
+
+/** Every target of the table, measured from this run and compared with its limit. */
+export function evaluateTargets(groups: GroupResult[], mlp: MlpSummary): Target[] {
+  const f = figures(groups, mlp);
+  return TARGETS.map(({ id, text, comparison, limit, measure }) => {
+    const measured = measure(f);
+    const met = comparison === '<=' ? measured <= limit : measured >= limit;
+    return { id, text, measured, comparison, limit, met };
+  });
+}
