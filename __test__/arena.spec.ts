@@ -1,6 +1,6 @@
 import test from 'ava';
 
-import { Arena, addressOf } from '../ts/index';
+import { Arena, addressOf, memoryStats } from '../ts/index';
 import { TYPES, throwsCode } from './helpers';
 
 /** The arena's observable counters, to check that an error changed nothing. */
@@ -195,6 +195,7 @@ test('dispose detaches every view; later calls throw ERR_DISPOSED; a second disp
   const arena = new Arena(1024);
   const view = arena.alloc(Float32Array, 16);
   arena.dispose();
+  const disposed = memoryStats();
   t.is(view.byteLength, 0);
   const calls: (() => unknown)[] = [
     () => arena.allocate(1),
@@ -208,6 +209,7 @@ test('dispose detaches every view; later calls throw ERR_DISPOSED; a second disp
   for (const call of calls) throwsCode(t, call, Error, 'ERR_DISPOSED');
   t.notThrows(() => arena.dispose());
   t.notThrows(() => arena[Symbol.dispose]());
+  t.deepEqual(memoryStats(), disposed, 'a second dispose frees nothing more');
 });
 
 test('using disposes at the end of the block', (t) => {

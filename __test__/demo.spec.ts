@@ -1,7 +1,21 @@
-// The `npm start` demo (examples/mlp.ts): both variants must produce the same outputs. Not timed.
+// The `npm start` demo (examples/mlp.ts): both variants must produce the same outputs, and the
+// arena variant must really run on weights in aligned native memory. Not timed.
 import test from 'ava';
 
-import { BATCH, createDemo, createModel, SIZES } from '../examples/mlp';
+import {
+  BATCH,
+  createAlignedModel,
+  createDemo,
+  createModel,
+  freeModel,
+  type Model,
+  SIZES,
+} from '../examples/mlp';
+import { addressOf, memoryStats } from '../ts/index';
+
+/** Every array of a model, weights then biases, layer by layer. */
+const arrays = (model: Model) => model.flatMap((layer) => [layer.weights, layer.biases]);
+const bytes = (view: Float32Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 
 test('the demo: plain and arena variants give identical outputs, bit for bit, pass after pass', (t) => {
   const demo = createDemo();
@@ -29,6 +43,36 @@ test('the demo: plain and arena variants give identical outputs, bit for bit, pa
   }
 });
 
+test('the demo: the arena variant runs on 64-byte aligned weights, bit for bit the plain ones', (t) => {
+  const before = memoryStats().alignedBuffers;
+  const demo = createDemo();
+  const aligned = arrays(demo.alignedModel);
+  const plain = arrays(demo.plainModel);
+  try {
+    t.is(memoryStats().alignedBuffers, before + aligned.length, 'one aligned buffer per array');
+    for (const [i, view] of aligned.entries()) {
+      t.is(addressOf(view) % 64n, 0n, `array ${i} is 64-byte aligned`);
+      t.not(view.buffer, (plain[i] as Float32Array).buffer, `array ${i} is a copy`);
+      t.true(bytes(view).equals(bytes(plain[i] as Float32Array)), `array ${i}: the same numbers`);
+    }
+    demo.plain();
+    demo.arena();
+    t.true(demo.sameOutputs());
+    // The arena variant computes with the aligned arrays: one changed bias changes its outputs.
+    const biases = demo.alignedModel[2].biases;
+    biases[0] = (biases[0] as number) + 1;
+    demo.arena();
+    t.false(demo.sameOutputs(), 'the arena variant does not read the aligned weights');
+  } finally {
+    demo.dispose();
+  }
+  t.true(
+    aligned.every((view) => view.byteLength === 0),
+    'dispose frees the aligned buffers (alignedDelete detaches them)',
+  );
+  t.is(memoryStats().alignedBuffers, before);
+});
+
 test('the demo: weights come from the fixed seed, the same in plain and aligned memory', (t) => {
   const plain = createModel((length) => new Float32Array(length));
   const again = createModel((length) => new Float32Array(length));
@@ -43,4 +87,13 @@ test('the demo: weights come from the fixed seed, the same in plain and aligned 
       [SIZES[2], SIZES[3]],
     ],
   );
+  const aligned = createAlignedModel();
+  try {
+    const expected = arrays(plain);
+    for (const [i, view] of arrays(aligned).entries()) {
+      t.true(bytes(view).equals(bytes(expected[i] as Float32Array)), `array ${i}`);
+    }
+  } finally {
+    freeModel(aligned);
+  }
 });

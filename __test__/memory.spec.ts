@@ -25,8 +25,19 @@ test('addressOf gives the address of buffers and views, byteOffset included', (t
   const base = addressOf(view.buffer);
   t.is(addressOf(view), base + BigInt(view.byteOffset));
   t.is(addressOf(new DataView(view.buffer, 8)), base + 8n);
-  const shared = new Float32Array(new SharedArrayBuffer(16), 4);
-  t.is(typeof addressOf(shared), 'bigint');
+});
+
+test('addressOf gives views of a SharedArrayBuffer the address of its memory plus byteOffset', (t) => {
+  // The SharedArrayBuffer itself is refused (ERR_INVALID_ARG_TYPE, next test): a view at offset 0
+  // gives its address.
+  const shared = new SharedArrayBuffer(64);
+  const base = addressOf(new Uint8Array(shared));
+  t.not(base, 0n);
+  t.is(addressOf(new Float32Array(shared, 4)), base + 4n);
+  t.is(addressOf(new Float64Array(shared, 16, 2)), base + 16n);
+  t.is(addressOf(new DataView(shared, 8)), base + 8n);
+  t.is(addressOf(new Uint8Array(shared).subarray(40)), base + 40n);
+  t.not(addressOf(new Uint8Array(new SharedArrayBuffer(64))), base, 'another buffer, elsewhere');
 });
 
 test('addressOf rejects non-buffers and detached buffers with codes', (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 
-import { addressOf, Pool, type TypedArray } from '../ts/index';
+import { addressOf, memoryStats, Pool, type TypedArray } from '../ts/index';
 import { TYPES, throwsCode } from './helpers';
 
 function counters(pool: Pool<TypedArray>): [number, number] {
@@ -187,6 +187,7 @@ test('dispose detaches every view; later calls throw ERR_DISPOSED; a second disp
   const pool = new Pool(Float32Array, 4, { initialCapacity: 2 });
   const views = [pool.allocate(), pool.allocate(), pool.allocate()];
   pool.dispose();
+  const disposed = memoryStats();
   t.true(views.every((view) => view.byteLength === 0));
   const calls: (() => unknown)[] = [
     () => pool.allocate(),
@@ -198,4 +199,5 @@ test('dispose detaches every view; later calls throw ERR_DISPOSED; a second disp
   for (const call of calls) throwsCode(t, call, Error, 'ERR_DISPOSED');
   t.notThrows(() => pool.dispose());
   t.notThrows(() => pool[Symbol.dispose]());
+  t.deepEqual(memoryStats(), disposed, 'a second dispose frees nothing more');
 });

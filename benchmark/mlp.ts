@@ -10,6 +10,7 @@
 
 import {
   BATCH,
+  createAlignedModel,
   createInputs,
   createModel,
   createScratch,
@@ -22,7 +23,6 @@ import {
   SIZES,
   softmax,
 } from '../examples/mlp';
-import { alignedNew } from '../ts/index';
 
 /**
  * `rotating` is a diagnostic: preallocated buffers too, but four sets used in turn, so that no
@@ -93,7 +93,7 @@ function pass(variant: MlpVariant, inputs: Float32Array, out: Float32Array): () 
       return () => forwardPlain(model, inputs, out);
     }
     case 'arena': {
-      const model = createModel((length) => alignedNew(Float32Array, length, 64));
+      const model = createAlignedModel();
       const scratch = createScratch();
       return () => forwardArena(model, inputs, out, scratch);
     }
