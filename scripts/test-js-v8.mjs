@@ -1,0 +1,61 @@
+// `npm run test:js:v8`: the ava suite again, on the V8 backing (LIGHTWATCH_MEMORY_BACKING=v8, set by
+// with-backing.mjs), over the test files whose behaviour depends on the backing; `npm run test:js`
+// has already run every file on the native one. Extra arguments go to ava.
+//
+// The backing decides how a block's memory is made (external buffer over the core's memory, or a
+// V8-owned buffer with the aligned start computed), renewed (reset, clear), released (dispose,
+// free), collected (finalizers) and refused (out-of-memory paths); the bump and the free list run
+// in the facade either way. So a file is in when it goes through one of those, out when it only
+// repeats what files that are in check. Every file of __test__ is in exactly one list: a new file
+// fails this script until it is placed.
+
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BACKING_DEPENDENT = {
+  'aligned.spec.ts': 'aligned blocks: alignment of the start, zeroing, free, the >4 GiB fallback',
+  'arena.spec.ts': 'arena blocks: alignment on the real address, reset renews the buffer, dispose',
+  'bad-input.spec.ts':
+    'out-of-memory refusals differ per backing, and nothing may change after one',
+  'binding.spec.ts': "the raw binding's buffer checks, and transfers: copied (native), moved (v8)",
+  'gc.spec.ts': 'blocks freed by the finalizers of their buffers, which differ per backing',
+  'memory.spec.ts': "memoryBacking() reports the variable; stats count each backing's block sizes",
+  'pool.spec.ts': 'pool chunks: slot alignment, clear renews the buffers, growth, dispose',
+  'properties.spec.ts': 'random sequences over real addresses: alignment, no overlap, data kept',
+  'stress.spec.ts': '100,000 blocks left to the GC: external memory (native) or V8 heap (v8)',
+  'workers.spec.ts': "workers' blocks freed when their thread is torn down",
+};
+
+const BACKING_INDEPENDENT = {
+  'demo.spec.ts':
+    'the MLP arithmetic over arena, pool and aligned memory, whose behaviour on each backing ' +
+    'the arena, pool and aligned files check',
+  'loader.spec.ts': 'names and messages of the loader: pure functions, no block is made',
+  'phase_02.spec.ts':
+    "the spec's five required tests by name; each behaviour is one that arena, pool and " +
+    'aligned check on both backings',
+};
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const specs = readdirSync(path.join(repo, '__test__')).filter((name) => name.endsWith('.spec.ts'));
+const listed = [...Object.keys(BACKING_DEPENDENT), ...Object.keys(BACKING_INDEPENDENT)];
+const unplaced = specs.filter((name) => !listed.includes(name));
+const gone = listed.filter((name) => !specs.includes(name));
+if (unplaced.length > 0 || gone.length > 0) {
+  console.error(
+    'scripts/test-js-v8.mjs: every __test__/*.spec.ts must be in BACKING_DEPENDENT or ' +
+      `BACKING_INDEPENDENT.${unplaced.length ? `\n  not placed: ${unplaced.join(', ')}` : ''}` +
+      `${gone.length ? `\n  listed but missing: ${gone.join(', ')}` : ''}`,
+  );
+  process.exit(2);
+}
+
+const files = Object.keys(BACKING_DEPENDENT).map((name) => `__test__/${name}`);
+const result = spawnSync(
+  process.execPath,
+  [path.join(repo, 'scripts', 'with-backing.mjs'), 'v8', 'ava', ...files, ...process.argv.slice(2)],
+  { cwd: repo, stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);
