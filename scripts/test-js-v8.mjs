@@ -39,13 +39,16 @@ const BACKING_INDEPENDENT = {
 };
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const specs = readdirSync(path.join(repo, '__test__')).filter((name) => name.endsWith('.spec.ts'));
+// The files ava's `files` glob (__test__/**/*.spec.ts) takes, relative to __test__.
+const specs = readdirSync(path.join(repo, '__test__'), { recursive: true })
+  .map((name) => name.split(path.sep).join('/'))
+  .filter((name) => name.endsWith('.spec.ts'));
 const listed = [...Object.keys(BACKING_DEPENDENT), ...Object.keys(BACKING_INDEPENDENT)];
 const unplaced = specs.filter((name) => !listed.includes(name));
 const gone = listed.filter((name) => !specs.includes(name));
 if (unplaced.length > 0 || gone.length > 0) {
   console.error(
-    'scripts/test-js-v8.mjs: every __test__/*.spec.ts must be in BACKING_DEPENDENT or ' +
+    'scripts/test-js-v8.mjs: every __test__/**/*.spec.ts must be in BACKING_DEPENDENT or ' +
       `BACKING_INDEPENDENT.${unplaced.length ? `\n  not placed: ${unplaced.join(', ')}` : ''}` +
       `${gone.length ? `\n  listed but missing: ${gone.join(', ')}` : ''}`,
   );
