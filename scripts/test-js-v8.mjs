@@ -20,15 +20,21 @@ const BACKING_DEPENDENT = {
   'bad-input.spec.ts':
     'out-of-memory refusals differ per backing, and nothing may change after one',
   'binding.spec.ts': "the raw binding's buffer checks, and transfers: copied (native), moved (v8)",
+  'differential.spec.ts': "the facade against the core's rules over real blocks, on each backing",
   'gc.spec.ts': 'blocks freed by the finalizers of their buffers, which differ per backing',
+  'growth.spec.ts': 'a growing arena makes and frees blocks: their alignment and addresses',
+  'hold.spec.ts': 'native I/O into external or V8-owned buffers while reset and dispose wait',
   'memory.spec.ts': "memoryBacking() reports the variable; stats count each backing's block sizes",
   'pool.spec.ts': 'pool chunks: slot alignment, clear renews the buffers, growth, dispose',
   'properties.spec.ts': 'random sequences over real addresses: alignment, no overlap, data kept',
+  'reset.spec.ts': 'reset modes renew, keep or free the blocks, and detach every view',
+  'scope.spec.ts': 'scopes detach views by windows over native blocks, by shadows over V8 ones',
   'stress.spec.ts': '100,000 blocks left to the GC: external memory (native) or V8 heap (v8)',
   'workers.spec.ts': "workers' blocks freed when their thread is torn down",
 };
 
 const BACKING_INDEPENDENT = {
+  'codes.spec.ts': "constants and error codes against the core's list and the README: no block",
   'demo.spec.ts':
     'the MLP arithmetic over arena, pool and aligned memory, whose behaviour on each backing ' +
     'the arena, pool and aligned files check',
@@ -36,6 +42,12 @@ const BACKING_INDEPENDENT = {
   'phase_02.spec.ts':
     "the spec's five required tests by name; each behaviour is one that arena, pool and " +
     'aligned check on both backings',
+  'plan.spec.ts':
+    "the planner's offsets and figures; recording allocates with alignedNew and frees, " +
+    'which the aligned file checks on both backings',
+  'replay.spec.ts':
+    'views cut at planned offsets of one alignedAlloc block; the block, its alignment and its ' +
+    'holds are what the aligned and hold files check on both backings',
 };
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
