@@ -20,6 +20,7 @@ const BACKING_DEPENDENT = {
   'bad-input.spec.ts':
     'out-of-memory refusals differ per backing, and nothing may change after one',
   'binding.spec.ts': "the raw binding's buffer checks, and transfers: copied (native), moved (v8)",
+  'cage.spec.ts': 'the switch at the first block: a forced V8 backing never meets the cage',
   'differential.spec.ts': "the facade against the core's rules over real blocks, on each backing",
   'gc.spec.ts': 'blocks freed by the finalizers of their buffers, which differ per backing',
   'growth.spec.ts': 'a growing arena makes and frees blocks: their alignment and addresses',
