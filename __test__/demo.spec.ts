@@ -17,20 +17,23 @@ import { addressOf, memoryStats } from '../ts/index';
 const arrays = (model: Model) => model.flatMap((layer) => [layer.weights, layer.biases]);
 const bytes = (view: Float32Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 
-test('the demo: plain and arena variants give identical outputs, bit for bit, pass after pass', (t) => {
+test('the demo: plain, arena and planned variants give identical outputs, bit for bit, pass after pass', (t) => {
   const demo = createDemo();
-  const { plainOut, arenaOut, scratch } = demo;
+  const { plainOut, arenaOut, plannedOut, scratch } = demo;
   try {
-    // Three passes: the arena is reset and the pool slot reused in between.
+    // Three passes: the arena is reset, the pool slot reused and the plan replayed in between.
     for (let pass = 0; pass < 3; pass++) {
-      plainOut.fill(Number.NaN);
-      arenaOut.fill(Number.NaN);
+      for (const out of [plainOut, arenaOut, plannedOut]) out.fill(Number.NaN);
       demo.plain();
       demo.arena();
+      demo.planned();
       t.true(demo.sameOutputs(), `pass ${pass}: outputs differ`);
     }
     t.is(scratch.arena.used, 0, 'the arena is reset after each pass');
     t.is(scratch.logits.size, 0, 'every pool slot is returned');
+    // The arena variant's layers ran in scopes: at its peak it held two activations and one
+    // layer's temporaries, not the temporaries of both layers.
+    t.is(scratch.peak, 3 * BATCH * SIZES[1] * 4);
     // The outputs are probabilities: each row sums to 1 and they are not all alike.
     for (let row = 0; row < BATCH; row++) {
       const probabilities = plainOut.subarray(row * SIZES[3], (row + 1) * SIZES[3]);
@@ -49,7 +52,8 @@ test('the demo: the arena variant runs on 64-byte aligned weights, bit for bit t
   const aligned = arrays(demo.alignedModel);
   const plain = arrays(demo.plainModel);
   try {
-    t.is(memoryStats().alignedBuffers, before + aligned.length, 'one aligned buffer per array');
+    // One aligned buffer per array, and the planned variant's block.
+    t.is(memoryStats().alignedBuffers, before + aligned.length + 1, 'one aligned buffer per array');
     for (const [i, view] of aligned.entries()) {
       t.is(addressOf(view) % 64n, 0n, `array ${i} is 64-byte aligned`);
       t.not(view.buffer, (plain[i] as Float32Array).buffer, `array ${i} is a copy`);
@@ -71,6 +75,22 @@ test('the demo: the arena variant runs on 64-byte aligned weights, bit for bit t
     'dispose frees the aligned buffers (alignedDelete detaches them)',
   );
   t.is(memoryStats().alignedBuffers, before);
+});
+
+test("the demo: the planned variant replays its pass in the plan's peak, cutting no view", (t) => {
+  const demo = createDemo();
+  try {
+    const { plan } = demo;
+    // Two activations of 32 floats live at once, at most: the plan's block is that peak.
+    t.is(plan.bytes, plan.lowerBound);
+    t.is(plan.bytes, 2 * SIZES[1] * 4);
+    t.true(plan.naiveBytes > 500 * plan.bytes, 'a bump arena would hold every tensor of the pass');
+    t.is(plan.tensors.length, 5 * BATCH);
+    for (const run of [demo.planned, demo.plain, demo.arena]) run();
+    t.true(demo.sameOutputs());
+  } finally {
+    demo.dispose();
+  }
 });
 
 test('the demo: weights come from the fixed seed, the same in plain and aligned memory', (t) => {

@@ -1,6 +1,11 @@
 /**
  * `npm run bench`: the JavaScript benchmark suite. Build the release addon first (`npm run build`).
  *
+ * It measures the compiled package (`dist/`, built by `npm run bench` itself), as applications
+ * load it, not the TypeScript sources through tsx: esbuild's output for them lets the JIT's
+ * feedback from one arena slow another's `alloc` (measured: 17 -> 25 ns per `alloc` once a
+ * second arena had been used, where the compiled package stays at 18).
+ *
  * The cases are in `groups.ts` (one group per thing measured: ours, the alternatives, the floors),
  * how they are timed in `runner.ts`, the targets checked against the figures in `targets.ts`, and
  * the tiny MLP, one process per variant, in `mlp.ts`.
@@ -8,17 +13,22 @@
  * Output: a table on stdout (progress on stderr), `benchmark/results.json`, and from it
  * `benchmark/results.svg` and the JavaScript section of `BENCHMARKS.md` (`benchmark/report.ts`).
  * Environment: BENCH_ROUNDS (7), BENCH_TIME_MS per case and round (150), BENCH_MLP_PASSES (2000),
- * BENCH_MLP_ROUNDS (3).
+ * BENCH_MLP_ROUNDS (3), BENCH_PLAN_RUNS (planning runs per set, 15). The lifetimes and replay groups
+ * that matter most under Electron run again in a child process on the V8-owned backing
+ * (`BENCH_SUBSET=v8`), reported with ids `v8:<group>`.
  * @module
  */
 
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
 
-import { memoryBacking } from '../ts/index';
-import { createGroups, observeSink } from './groups';
+import { memoryBacking } from '../dist/index';
+import { createGroups, type GroupDef, observeSink } from './groups';
+import { lifetimeGroups, observeSum } from './lifetimes';
 import { MLP_VARIANTS } from './mlp';
+import { observePlanSum, planQuality, replayGroup } from './plans';
 import { renderTable, writeReport } from './report';
 import type { GroupResult, Results } from './results';
 import { Progress, runGroup, runMlp } from './runner';
@@ -28,6 +38,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 150);
 const MLP_PASSES = Number(process.env.BENCH_MLP_PASSES ?? 2000);
 const MLP_ROUNDS = Number(process.env.BENCH_MLP_ROUNDS ?? 3);
+const PLAN_RUNS = Number(process.env.BENCH_PLAN_RUNS ?? 15);
 
 if (globalThis.gc === undefined) throw new Error('run with node --expose-gc (npm run bench does)');
 
@@ -47,11 +58,47 @@ function addon(): string {
   return `${basename(path)} (${(size / 1024).toFixed(0)} KiB)`;
 }
 
+/** The groups the V8-owned backing repeats. */
+const v8Groups = (): GroupDef[] => [...lifetimeGroups(true), replayGroup()];
+
+/** The child process of the V8-owned run: its groups, as one JSON line on stdout. */
+async function v8Subset(): Promise<void> {
+  const defs = v8Groups();
+  const progress = new Progress(defs.reduce((sum, g) => sum + g.cases.length, 0) * (ROUNDS + 1));
+  const groups: GroupResult[] = [];
+  for (const def of defs) {
+    groups.push(await runGroup(def, { rounds: ROUNDS, timeMs: TIME_MS }, progress));
+  }
+  progress.end();
+  process.stdout.write(`${JSON.stringify({ backing: memoryBacking(), groups })}\n`);
+}
+
+/** Runs the V8-owned subset in a child process; its groups, renamed `v8:<id>`. */
+function runV8(progress: Progress): GroupResult[] {
+  progress.note('The V8-owned backing (a child process)...');
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename], {
+    encoding: 'utf8',
+    env: { ...process.env, LIGHTWATCH_MEMORY_BACKING: 'v8', BENCH_SUBSET: 'v8' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) throw new Error('the V8-owned benchmark run failed');
+  const { backing, groups } = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {
+    backing: string;
+    groups: GroupResult[];
+  };
+  if (backing !== 'v8') throw new Error(`the V8-owned run ran on the ${backing} backing`);
+  return groups.map((group) => ({
+    ...group,
+    id: `v8:${group.id}`,
+    title: `${group.title} (V8-owned backing, as under Electron)`,
+  }));
+}
+
 async function main(): Promise<void> {
   const addonFile = addon();
   const started = performance.now();
   const loadStart = os.loadavg();
-  const defs = await createGroups();
+  const defs = [...(await createGroups()), ...lifetimeGroups(), replayGroup()];
   const steps =
     defs.reduce((sum, g) => sum + g.cases.length, 0) * (ROUNDS + 1) +
     MLP_ROUNDS * MLP_VARIANTS.length;
@@ -60,6 +107,9 @@ async function main(): Promise<void> {
   for (const def of defs) {
     groups.push(await runGroup(def, { rounds: ROUNDS, timeMs: TIME_MS }, progress));
   }
+  groups.push(...runV8(progress));
+  progress.note('The planner on the fixture (benchmark/networks/lifetimes.json)...');
+  const plans = planQuality(PLAN_RUNS);
   const mlp = runMlp({ passes: MLP_PASSES, rounds: MLP_ROUNDS }, progress);
   progress.end();
   const cpus = os.cpus();
@@ -82,15 +132,18 @@ async function main(): Promise<void> {
     },
     groups,
     mlp,
-    targets: evaluateTargets(groups, mlp),
+    plans,
+    targets: evaluateTargets(groups, mlp, plans),
   };
   writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log(renderTable(results));
   writeReport(results);
   observeSink();
+  observeSum();
+  observePlanSum();
 }
 
-main().catch((error: unknown) => {
+(process.env.BENCH_SUBSET === 'v8' ? v8Subset() : main()).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Arena, alignedDelete, alignedNew, Pool } from '../ts/index';
+import { Arena, alignedDelete, alignedNew, Pool } from '../dist/index';
 import type { Role } from './results';
 
 /** Allocations between two arena resets. */

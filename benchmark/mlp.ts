@@ -2,20 +2,23 @@
  * The tiny-MLP case of `npm run bench`: one variant of the demo's forward pass per process, so that
  * each starts from the same fresh heap and its GC count and RSS growth are its own.
  *
- *   node --expose-gc --import tsx benchmark/mlp.ts <plain|arena|preallocated|rotating> <passes>
+ *   node --expose-gc --import tsx benchmark/mlp.ts <variant (MLP_VARIANTS)> <passes>
  *
  * prints one JSON line (`MlpResult`). `bench.ts` runs it several times per variant, interleaved.
  * @module
  */
 
+import type { PassMemory } from '../dist/index';
 import {
   BATCH,
   createAlignedModel,
   createInputs,
   createModel,
+  createPlanned,
   createScratch,
   dense,
   forwardArena,
+  forwardPass,
   forwardPlain,
   type Model,
   measure,
@@ -25,10 +28,19 @@ import {
 } from '../examples/mlp';
 
 /**
- * `rotating` is a diagnostic: preallocated buffers too, but four sets used in turn, so that no
- * buffer is a constant the JIT can fold into the kernels (as it does for `preallocated`).
+ * Two diagnostics: `rotating`, preallocated buffers too, but four sets used in turn, so that no
+ * buffer is a constant the JIT can fold into the kernels (as it does for `preallocated`); and
+ * `passthrough`, the planned variant's pass over a `PassMemory` that hands out preallocated
+ * buffers and checks nothing: the floor of any pass whose tensors come through calls.
  */
-export const MLP_VARIANTS = ['plain', 'arena', 'preallocated', 'rotating'] as const;
+export const MLP_VARIANTS = [
+  'plain',
+  'arena',
+  'planned',
+  'preallocated',
+  'rotating',
+  'passthrough',
+] as const;
 export type MlpVariant = (typeof MLP_VARIANTS)[number];
 
 /** What one process measured. */
@@ -64,11 +76,11 @@ function preallocated(model: Model, sets = 1): (inputs: Float32Array, out: Float
     const { z1, a1, z2, a2, logits } = buffers[0] as (typeof buffers)[0];
     return (inputs, out) => {
       for (let s = 0; s < BATCH; s++) {
-        dense(z1, inputs, s * first.inputs, first);
+        dense(z1, 0, inputs, s * first.inputs, first);
         relu(a1, z1);
-        dense(z2, a1, 0, second);
+        dense(z2, 0, a1, 0, second);
         relu(a2, z2);
-        dense(logits, a2, 0, third);
+        dense(logits, 0, a2, 0, third);
         softmax(out, s * third.outputs, logits);
       }
     };
@@ -76,13 +88,27 @@ function preallocated(model: Model, sets = 1): (inputs: Float32Array, out: Float
   return (inputs, out) => {
     for (let s = 0; s < BATCH; s++) {
       const { z1, a1, z2, a2, logits } = buffers[s % sets] as (typeof buffers)[0];
-      dense(z1, inputs, s * first.inputs, first);
+      dense(z1, 0, inputs, s * first.inputs, first);
       relu(a1, z1);
-      dense(z2, a1, 0, second);
+      dense(z2, 0, a1, 0, second);
       relu(a2, z2);
-      dense(logits, a2, 0, third);
+      dense(logits, 0, a2, 0, third);
       softmax(out, s * third.outputs, logits);
     }
+  };
+}
+
+/** A `PassMemory` over two 32-float buffers used in turn and one for the logits; no checks. */
+function passthrough(): PassMemory {
+  const hidden = [new Float32Array(SIZES[1]), new Float32Array(SIZES[1])];
+  const logits = new Float32Array(SIZES[3]);
+  let turn = 0;
+  const alloc = (_type: unknown, length: number) =>
+    length === SIZES[3] ? logits : (hidden[turn++ & 1] as Float32Array);
+  return {
+    alloc: alloc as PassMemory['alloc'],
+    allocate: () => new Uint8Array(0),
+    free: () => {},
   };
 }
 
@@ -96,6 +122,15 @@ function pass(variant: MlpVariant, inputs: Float32Array, out: Float32Array): () 
       const model = createAlignedModel();
       const scratch = createScratch();
       return () => forwardArena(model, inputs, out, scratch);
+    }
+    case 'planned': {
+      const model = createModel((length) => new Float32Array(length));
+      return createPlanned(model, inputs, out).run;
+    }
+    case 'passthrough': {
+      const model = createModel((length) => new Float32Array(length));
+      const mem = passthrough();
+      return () => forwardPass(model, inputs, out, mem);
     }
     case 'preallocated':
     case 'rotating': {

@@ -57,6 +57,7 @@ export function planSvg(picture: PlanPicture, options: PictureOptions = {}): str
   const y = (offset: number) => MARGIN.top + plot.height - (offset / top) * plot.height;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${escapeXml(picture.title ?? 'A memory plan')}: ${lifetimes.length} tensors over time and their byte offsets</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
   ];
   if (picture.title !== undefined) {

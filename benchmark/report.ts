@@ -47,9 +47,11 @@ const GROUP_HEADER = ['case', 'ns/op', 'range over rounds', 'GCs/1k ops', 'ours 
 
 const MLP_LABELS: Record<string, string> = {
   plain: 'plain typed arrays, a new one per op',
-  arena: 'arena + pool + aligned weights',
+  arena: 'arena (a scope per layer) + pool + aligned weights',
+  planned: 'the plain pass replayed from a memory plan',
   preallocated: 'preallocated by hand',
   rotating: 'preallocated, 4 sets in turn (diagnostic)',
+  passthrough: 'the planned pass over preallocated buffers, no checks (diagnostic)',
 };
 
 function mlpRows(results: Results): string[][] {
@@ -78,6 +80,35 @@ const MLP_HEADER = [
   'peak RSS',
   'arena vs this',
 ];
+
+const MIB = 2 ** 20;
+const PLAN_HEADER = [
+  'set',
+  'tensors',
+  'naive MiB',
+  'greedy by size MiB',
+  'plan MiB',
+  'lower bound MiB',
+  'plan / bound',
+  'plan / greedy',
+  'planning ms',
+  'greedy ms',
+];
+
+function planRows(results: Results): string[][] {
+  return results.plans.map((p) => [
+    p.name,
+    String(p.tensors),
+    (p.naiveBytes / MIB).toFixed(2),
+    (p.greedyBytes / MIB).toFixed(2),
+    (p.bytes / MIB).toFixed(2),
+    (p.lowerBound / MIB).toFixed(2),
+    (p.bytes / p.lowerBound).toFixed(4),
+    (p.bytes / p.greedyBytes).toFixed(4),
+    p.planMs.toFixed(2),
+    p.greedyMs.toFixed(2),
+  ]);
+}
 
 function targetRows(results: Results): string[][] {
   return results.targets.map((t) => [
@@ -118,6 +149,7 @@ export function renderTable(results: Results): string {
     parts.push(group.title, text(GROUP_HEADER, groupRows(group)), '');
   }
   parts.push(`Tiny MLP: ${results.mlp.description}`, text(MLP_HEADER, mlpRows(results)), '');
+  parts.push('Memory plans', text(PLAN_HEADER, planRows(results)), '');
   parts.push('Targets', text(['target', 'measured', 'limit', ''], targetRows(results)), '');
   const m = results.meta;
   parts.push(
@@ -154,6 +186,12 @@ export function renderMarkdown(results: Results): string {
       `RSS growth: peak RSS minus RSS before the first pass. Outputs identical across variants: ${results.mlp.identicalOutputs ? 'yes' : 'NO'}.`,
     '',
     markdown(MLP_HEADER, mlpRows(results)),
+    '',
+    '### Memory plans',
+    '',
+    "The planner (`MemoryPlan.fromLifetimes`, default options) and greedy by size alone (`MemoryPlan.greedyBySize`, TensorFlow Lite's planner) on the tensor lifetimes of `benchmark/networks/lifetimes.json` (derived from the published architectures by `benchmark/networks/derive.ts`, plus seeded random sets), called from JavaScript; planning time: the median over runs, columns and the crossing included. Pictures of each network's plan: `benchmark/plans/*.svg`.",
+    '',
+    markdown(PLAN_HEADER, planRows(results)),
     '',
     END,
   );

@@ -1,6 +1,7 @@
 /** The shape of `benchmark/results.json`, shared by `bench.ts` (writes it) and `report.ts`. */
 
 import type { MlpResult } from './mlp';
+import type { PlanRow } from './plans';
 
 /** What a case is to its group: the one measured (ours), an alternative, or a reference. */
 export type Role = 'subject' | 'alternative' | 'floor' | 'diagnostic';
@@ -75,5 +76,7 @@ export interface Results {
   };
   groups: GroupResult[];
   mlp: MlpSummary;
+  /** The planner on the fixture's real networks and random sets (`plans.ts`). */
+  plans: PlanRow[];
   targets: Target[];
 }

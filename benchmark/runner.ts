@@ -174,7 +174,7 @@ export function runMlp({ passes, rounds }: MlpSettings, progress: Progress): Mlp
     };
   });
   return {
-    description: `3-layer MLP ${SIZES.join('-')} (ReLU, softmax), ${BATCH} samples per pass, one at a time (examples/mlp.ts)`,
+    description: `3-layer MLP ${SIZES.join('-')} (ReLU, softmax), ${BATCH} samples per pass (examples/mlp.ts: the arena variant layer by layer over the batch, the others one sample at a time)`,
     passes,
     rounds,
     variants,

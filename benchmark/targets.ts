@@ -6,7 +6,9 @@
  */
 
 import { ARENA_LENGTHS } from './groups';
+import { SCOPES_PER_CALL } from './lifetimes';
 import type { MlpVariant } from './mlp';
+import type { PlanRow } from './plans';
 import type {
   CaseResult,
   GroupResult,
@@ -22,6 +24,7 @@ export interface Figures {
   case(group: string, role: Role, prefix?: string): CaseResult;
   variant(name: MlpVariant): MlpVariantSummary;
   readonly identicalOutputs: boolean;
+  readonly plans: readonly PlanRow[];
 }
 
 interface TargetRow {
@@ -33,6 +36,14 @@ interface TargetRow {
 }
 
 const arena = (n: number) => `arena-${n}`;
+/** A group's subject against one of its other cases: subject ns/op / that case's ns/op. */
+const ratio = (f: Figures, group: string, role: Role, prefix = '') =>
+  f.case(group, 'subject').nsPerOp / f.case(group, role, prefix).nsPerOp;
+const plan = (f: Figures, name: string) => {
+  const row = f.plans.find((p) => p.name === name);
+  if (row === undefined) throw new Error(`no plan ${name}`);
+  return row;
+};
 
 export const TARGETS: readonly TargetRow[] = [
   ...ARENA_LENGTHS.map(
@@ -124,6 +135,113 @@ export const TARGETS: readonly TargetRow[] = [
     measure: (f) => f.variant('arena').rssGrowthMb / f.variant('plain').rssGrowthMb,
   },
   {
+    id: 'mlp-planned-preallocated',
+    text: 'tiny MLP time/pass: replayed from a plan / preallocated by hand',
+    comparison: '<=',
+    limit: 1.05,
+    measure: (f) => f.variant('planned').msPerPass / f.variant('preallocated').msPerPass,
+  },
+  {
+    id: 'mlp-planned-gcs',
+    text: 'tiny MLP GCs per 1000 passes once warm (replayed from a plan)',
+    comparison: '<=',
+    limit: 1,
+    measure: (f) => {
+      const planned = f.variant('planned');
+      const passes = planned.runs[0]?.passes ?? 1;
+      return (1000 * planned.gcs) / passes;
+    },
+  },
+  {
+    id: 'arena-use-16',
+    text: 'arena.alloc(Float32Array, 16) / view floor, each view written and its length read',
+    comparison: '<=',
+    limit: 1.15,
+    measure: (f) => ratio(f, 'arena-use-16', 'floor'),
+  },
+  {
+    id: 'growable-fixed',
+    text: "growable arena after its first 'retain' reset / fixed arena of the same size",
+    comparison: '<=',
+    limit: 1.05,
+    measure: (f) => ratio(f, 'growable-16', 'alternative'),
+  },
+  {
+    id: 'scope-inside',
+    text: 'arena.alloc inside a scope / outside',
+    comparison: '<=',
+    limit: 1.05,
+    measure: (f) => ratio(f, 'scope-16', 'alternative'),
+  },
+  {
+    id: 'scope-open-close',
+    text: `scope open + one alloc + close, ns per scope (native backing; ${SCOPES_PER_CALL} per call)`,
+    comparison: '<=',
+    limit: 3000,
+    measure: (f) => f.case('scope-open-close', 'subject').nsPerOp,
+  },
+  {
+    id: 'scope-open-close-v8',
+    text: 'scope open + one alloc + close, ns per scope (V8-owned backing)',
+    comparison: '<=',
+    limit: 8000,
+    measure: (f) => f.case('v8:scope-open-close', 'subject').nsPerOp,
+  },
+  {
+    id: 'replay-floor',
+    text: 'replayed mem.alloc(Float32Array, 16) / view floor (native backing)',
+    comparison: '<=',
+    limit: 0.5,
+    measure: (f) => ratio(f, 'replay-16', 'floor'),
+  },
+  {
+    id: 'replay-floor-v8',
+    text: 'replayed mem.alloc(Float32Array, 16) / view floor (V8-owned backing)',
+    comparison: '<=',
+    limit: 0.5,
+    measure: (f) => ratio(f, 'v8:replay-16', 'floor'),
+  },
+  {
+    id: 'plan-never-worse',
+    text: 'sets where the plan needs more than greedy by size',
+    comparison: '<=',
+    limit: 0,
+    measure: (f) => f.plans.filter((p) => p.bytes > p.greedyBytes).length,
+  },
+  {
+    id: 'plan-networks-bound',
+    text: 'plan / lower bound, worst real network',
+    comparison: '<=',
+    limit: 1.02,
+    measure: (f) =>
+      Math.max(...f.plans.filter((p) => p.kind === 'network').map((p) => p.bytes / p.lowerBound)),
+  },
+  {
+    id: 'plan-random-greedy',
+    text: 'plan / greedy by size, geometric mean over the random sets',
+    comparison: '<=',
+    limit: 0.95,
+    measure: (f) => {
+      const random = f.plans.filter((p) => p.kind === 'random');
+      const logs = random.reduce((sum, p) => sum + Math.log(p.bytes / p.greedyBytes), 0);
+      return Math.exp(logs / random.length);
+    },
+  },
+  {
+    id: 'plan-time-1k',
+    text: 'planning 1,000 tensors from JavaScript, ms (random-1k)',
+    comparison: '<=',
+    limit: 10,
+    measure: (f) => plan(f, 'random-1k').planMs,
+  },
+  {
+    id: 'plan-time-10k',
+    text: 'planning 10,000 tensors from JavaScript, ms (random-10k)',
+    comparison: '<=',
+    limit: 500,
+    measure: (f) => plan(f, 'random-10k').planMs,
+  },
+  {
     id: 'mlp-identical',
     text: 'tiny MLP outputs identical across variants (1 = yes)',
     comparison: '>=',
@@ -132,8 +250,9 @@ export const TARGETS: readonly TargetRow[] = [
   },
 ];
 
-function figures(groups: GroupResult[], mlp: MlpSummary): Figures {
+function figures(groups: GroupResult[], mlp: MlpSummary, plans: readonly PlanRow[]): Figures {
   return {
+    plans,
     case(id, role, prefix = '') {
       const group = groups.find((g) => g.id === id);
       if (group === undefined) throw new Error(`no group ${id}`);
@@ -151,8 +270,12 @@ function figures(groups: GroupResult[], mlp: MlpSummary): Figures {
 }
 
 /** Every target of the table, measured from this run and compared with its limit. */
-export function evaluateTargets(groups: GroupResult[], mlp: MlpSummary): Target[] {
-  const f = figures(groups, mlp);
+export function evaluateTargets(
+  groups: GroupResult[],
+  mlp: MlpSummary,
+  plans: readonly PlanRow[],
+): Target[] {
+  const f = figures(groups, mlp, plans);
   return TARGETS.map(({ id, text, comparison, limit, measure }) => {
     const measured = measure(f);
     const met = comparison === '<=' ? measured <= limit : measured >= limit;

@@ -1,23 +1,35 @@
 /**
- * `npm start`: one small inference loop, run twice.
+ * `npm start`: one small inference loop, run three ways.
  *
  * A 3-layer MLP (16 -> 32 -> 32 -> 10, ReLU, softmax; weights from a fixed-seed generator)
- * classifies a batch of 256 inputs, one sample at a time, as a request handler or a game agent
- * would. First the way most JavaScript is written, with a fresh typed array for every activation;
- * then with this package:
- * - the weights in 64-byte aligned native buffers (`alignedNew`), allocated once;
- * - each pass's activations in an `Arena`, freed all at once by `reset()` after the pass;
- * - each sample's logits, a temporary that dies within the sample, in a `Pool` slot.
+ * classifies a batch of 256 inputs. First the way most JavaScript is written, one sample at a time
+ * with a fresh typed array for every activation; then with this package:
+ * - **arena**: the weights in 64-byte aligned native buffers (`alignedNew`), allocated once; the
+ *   batch run layer by layer, as a batched engine runs it, in an `Arena`: each layer's
+ *   pre-activations are temporaries of the layer, freed by a scope at its end, while its
+ *   activations live on to the next layer; `reset()` after the pass; each sample's logits, a
+ *   temporary that dies within the sample, in a `Pool` slot;
+ * - **planned**: the first variant's own pass, one sample at a time, recorded once as a
+ *   `MemoryPlan` and replayed: its memory is the plan's peak (a few hundred bytes), not the sum,
+ *   and a replayed pass cuts no view at all.
  *
- * Both variants run the same kernels on the same numbers, so their outputs must be identical,
- * bit for bit: the demo checks it, and so does `__test__/demo.spec.ts`.
+ * All three run the same kernels on the same numbers, so their outputs must be identical, bit for
+ * bit: the demo checks it, and so does `__test__/demo.spec.ts`.
  * @module
  */
 
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 
-// In your own project: import { Arena, alignedNew, Pool } from '@lightwatch/memory';
-import { Arena, alignedDelete, alignedNew, Pool } from '../ts/index';
+// The compiled package, as an application loads it (in your own project: '@lightwatch/memory').
+import {
+  Arena,
+  alignedDelete,
+  alignedNew,
+  MemoryPlan,
+  type PassMemory,
+  type PlannedPass,
+  Pool,
+} from '../dist/index';
 
 /** Widths of the input, the two hidden layers and the output (classes). */
 export const SIZES = [16, 32, 32, 10] as const;
@@ -83,14 +95,20 @@ export function createInputs(seed = 7): Float32Array {
 
 // The kernels both variants share (and the benchmark's hand-preallocated variant).
 
-/** `out = weights . x[at ..] + biases` for one sample. */
-export function dense(out: Float32Array, x: Float32Array, at: number, layer: Layer): void {
-  const { inputs, weights, biases } = layer;
-  for (let j = 0; j < out.length; j++) {
+/** `out[to ..] = weights . x[at ..] + biases` for one sample. */
+export function dense(
+  out: Float32Array,
+  to: number,
+  x: Float32Array,
+  at: number,
+  layer: Layer,
+): void {
+  const { inputs, outputs, weights, biases } = layer;
+  for (let j = 0; j < outputs; j++) {
     let sum = biases[j] as number;
     const row = j * inputs;
     for (let i = 0; i < inputs; i++) sum += (x[at + i] as number) * (weights[row + i] as number);
-    out[j] = sum;
+    out[to + j] = sum;
   }
 }
 
@@ -120,71 +138,135 @@ export function forwardPlain(model: Model, inputs: Float32Array, out: Float32Arr
   const [first, second, third] = model;
   for (let s = 0; s < BATCH; s++) {
     const z1 = new Float32Array(first.outputs);
-    dense(z1, inputs, s * first.inputs, first);
+    dense(z1, 0, inputs, s * first.inputs, first);
     const a1 = new Float32Array(first.outputs);
     relu(a1, z1);
     const z2 = new Float32Array(second.outputs);
-    dense(z2, a1, 0, second);
+    dense(z2, 0, a1, 0, second);
     const a2 = new Float32Array(second.outputs);
     relu(a2, z2);
     const logits = new Float32Array(third.outputs);
-    dense(logits, a2, 0, third);
+    dense(logits, 0, a2, 0, third);
     softmax(out, s * third.outputs, logits);
   }
 }
 
 /** Where the arena variant's short-lived tensors come from. */
 export interface Scratch {
-  /** The tensors of one pass; 1 MiB is plenty (a pass needs 128 KiB). */
+  /** The tensors of one pass; 1 MiB is plenty (a pass needs 96 KiB at most). */
   readonly arena: Arena;
   /** One sample's logits. */
   readonly logits: Pool<Float32Array>;
+  /** The most bytes the arena has had in use (at the end of a layer, before its scope closes). */
+  peak: number;
 }
 
 export function createScratch(): Scratch {
-  return { arena: new Arena(1 << 20), logits: new Pool(Float32Array, SIZES[3]) };
+  return { arena: new Arena(1 << 20), logits: new Pool(Float32Array, SIZES[3]), peak: 0 };
 }
 
-/** Variant 2, this package: the same pass, its memory from the arena and the pool. */
+/**
+ * One hidden layer over the whole batch: `a = relu(weights . x + biases)`. The pre-activations
+ * are the layer's own temporaries: they live in a scope, freed when the layer ends, while `a`
+ * (claimed before the scope) lives on.
+ */
+function hidden(scratch: Scratch, layer: Layer, x: Float32Array, a: Float32Array): void {
+  const { arena } = scratch;
+  const scope = arena.scope();
+  try {
+    const z = arena.alloc(Float32Array, BATCH * layer.outputs);
+    for (let s = 0; s < BATCH; s++) dense(z, s * layer.outputs, x, s * layer.inputs, layer);
+    relu(a, z);
+    scratch.peak = Math.max(scratch.peak, arena.used);
+  } finally {
+    scope.close();
+  }
+}
+
+/** Variant 2, this package: the batch layer by layer, its memory from the arena and the pool. */
 export function forwardArena(
   model: Model,
   inputs: Float32Array,
   out: Float32Array,
-  { arena, logits: pool }: Scratch,
+  scratch: Scratch,
 ): void {
+  const { arena, logits: pool } = scratch;
   const [first, second, third] = model;
+  const a1 = arena.alloc(Float32Array, BATCH * first.outputs);
+  hidden(scratch, first, inputs, a1);
+  const a2 = arena.alloc(Float32Array, BATCH * second.outputs);
+  hidden(scratch, second, a1, a2);
   for (let s = 0; s < BATCH; s++) {
-    const z1 = arena.alloc(Float32Array, first.outputs);
-    dense(z1, inputs, s * first.inputs, first);
-    const a1 = arena.alloc(Float32Array, first.outputs);
-    relu(a1, z1);
-    const z2 = arena.alloc(Float32Array, second.outputs);
-    dense(z2, a1, 0, second);
-    const a2 = arena.alloc(Float32Array, second.outputs);
-    relu(a2, z2);
     const logits = pool.allocate();
-    dense(logits, a2, 0, third);
+    dense(logits, 0, a2, s * second.outputs, third);
     softmax(out, s * third.outputs, logits);
     pool.deallocate(logits); // back at once: the whole pass needs one slot
   }
   arena.reset(); // frees every tensor of the pass; their views are detached
 }
 
-/** The two variants side by side: the same inputs and weights, each with its own output. */
+/**
+ * Variant 3's pass: variant 1's, one sample at a time, its tensors from `mem` and each freed as
+ * soon as the next no longer needs it. Recorded once, it is replayed with no allocation.
+ */
+export function forwardPass(
+  model: Model,
+  inputs: Float32Array,
+  out: Float32Array,
+  mem: PassMemory,
+): void {
+  const [first, second, third] = model;
+  for (let s = 0; s < BATCH; s++) {
+    const z1 = mem.alloc(Float32Array, first.outputs);
+    dense(z1, 0, inputs, s * first.inputs, first);
+    const a1 = mem.alloc(Float32Array, first.outputs);
+    relu(a1, z1);
+    mem.free(z1);
+    const z2 = mem.alloc(Float32Array, second.outputs);
+    dense(z2, 0, a1, 0, second);
+    mem.free(a1);
+    const a2 = mem.alloc(Float32Array, second.outputs);
+    relu(a2, z2);
+    mem.free(z2);
+    const logits = mem.alloc(Float32Array, third.outputs);
+    dense(logits, 0, a2, 0, third);
+    mem.free(a2);
+    softmax(out, s * third.outputs, logits);
+    mem.free(logits);
+  }
+}
+
+/** Variant 3, this package: the pass recorded once as a plan, then replayed. */
+export function createPlanned(
+  model: Model,
+  inputs: Float32Array,
+  out: Float32Array,
+): { plan: MemoryPlan; pass: PlannedPass; run: () => void } {
+  const plan = MemoryPlan.record((mem) => forwardPass(model, inputs, out, mem));
+  const pass = plan.instantiate();
+  const step = (mem: PassMemory) => forwardPass(model, inputs, out, mem);
+  return { plan, pass, run: () => pass.run(step) };
+}
+
+/** The three variants side by side: the same inputs and weights, each with its own output. */
 export interface Demo {
-  /** The weights of the plain variant, in plain typed arrays. */
+  /** The weights of the plain and planned variants, in plain typed arrays. */
   readonly plainModel: Model;
   /** The same numbers, in aligned native memory: the arena variant's weights. */
   readonly alignedModel: Model;
   readonly plainOut: Float32Array;
   readonly arenaOut: Float32Array;
+  readonly plannedOut: Float32Array;
   readonly scratch: Scratch;
+  /** The planned variant's plan. */
+  readonly plan: MemoryPlan;
   /** One pass of each variant. */
   readonly plain: () => void;
   readonly arena: () => void;
+  readonly planned: () => void;
   /** Whether the last passes' outputs are identical, bit for bit. */
   sameOutputs(): boolean;
-  /** Frees the arena, the pool and the aligned weights. */
+  /** Frees the arena, the pool, the planned pass and the aligned weights. */
   dispose(): void;
 }
 
@@ -193,20 +275,28 @@ export function createDemo(): Demo {
   const plainModel = createModel((length) => new Float32Array(length));
   const alignedModel = createAlignedModel();
   const scratch = createScratch();
-  const plainOut = new Float32Array(BATCH * SIZES[3]);
-  const arenaOut = new Float32Array(BATCH * SIZES[3]);
+  const [plainOut, arenaOut, plannedOut] = [0, 1, 2].map(
+    () => new Float32Array(BATCH * SIZES[3]),
+  ) as [Float32Array, Float32Array, Float32Array];
+  const planned = createPlanned(plainModel, inputs, plannedOut);
+  const bytes = (view: Float32Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength);
   return {
     plainModel,
     alignedModel,
     plainOut,
     arenaOut,
+    plannedOut,
     scratch,
+    plan: planned.plan,
     plain: () => forwardPlain(plainModel, inputs, plainOut),
     arena: () => forwardArena(alignedModel, inputs, arenaOut, scratch),
-    sameOutputs: () => Buffer.from(plainOut.buffer).equals(Buffer.from(arenaOut.buffer)),
+    planned: planned.run,
+    sameOutputs: () =>
+      bytes(plainOut).equals(bytes(arenaOut)) && bytes(plainOut).equals(bytes(plannedOut)),
     dispose() {
       scratch.arena.dispose();
       scratch.logits.dispose();
+      planned.pass.dispose();
       freeModel(alignedModel);
     },
   };
@@ -279,19 +369,22 @@ function progress(label: string, passes: number): (done: number) => void {
 async function main(): Promise<void> {
   const passes = Number(process.env.PASSES ?? 2000);
   const demo = createDemo();
-  const { plain, arena, plainOut } = demo;
+  const { plain, arena, planned, plainOut, plan, scratch } = demo;
   console.log(
     `3-layer MLP ${SIZES.join('-')}, ${BATCH} samples per pass, ${passes} passes per variant`,
   );
-  // Warm up both before measuring either, so the shared kernels are compiled for both.
+  // Warm up all three before measuring any, so the shared kernels are compiled for each.
   for (let i = 0; i < 200; i++) {
     plain();
     arena();
+    planned();
   }
-  // The arena variant first: whichever runs second starts with a heap already grown.
-  const withArena = await measure(arena, passes, progress('arena + pool + aligned', passes));
+  // This package's variants first: whichever runs later starts with a heap already grown.
+  const withArena = await measure(arena, passes, progress('arena + scopes + pool', passes));
+  const withPlan = await measure(planned, passes, progress('replayed from a plan', passes));
   const withPlain = await measure(plain, passes, progress('plain typed arrays', passes));
   const same = demo.sameOutputs();
+  const arenaPeak = scratch.peak;
   demo.dispose();
 
   const row = (name: string, m: Measurement) =>
@@ -307,12 +400,19 @@ async function main(): Promise<void> {
     `${'variant'.padEnd(24)}  ${'time/pass'.padStart(10)}  ${'GCs (major)'.padStart(12)}  ${'GC pause'.padStart(10)}  ${'peak RSS'.padStart(9)}`,
   );
   console.log(row('plain typed arrays', withPlain));
-  console.log(row('arena + pool + aligned', withArena));
+  console.log(row('arena + scopes + pool', withArena));
+  console.log(row('replayed from a plan', withPlan));
   console.log();
-  console.log(`speedup: ${(withPlain.msPerPass / withArena.msPerPass).toFixed(2)}x per pass`);
+  console.log(
+    `speedup over plain: ${(withPlain.msPerPass / withArena.msPerPass).toFixed(2)}x (arena), ${(withPlain.msPerPass / withPlan.msPerPass).toFixed(2)}x (plan)`,
+  );
+  console.log(
+    `memory per pass: the plan's block is ${plan.bytes} bytes (its lower bound ${plan.lowerBound}); ` +
+      `the same pass in a bump arena would need ${plan.naiveBytes}; the arena variant peaks at ${arenaPeak}`,
+  );
   console.log(
     same
-      ? `outputs: identical (${plainOut.length} probabilities, bit for bit)`
+      ? `outputs: identical (${plainOut.length} probabilities, bit for bit, in all three)`
       : 'outputs: DIFFERENT',
   );
   if (!same) process.exitCode = 1;

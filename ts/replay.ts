@@ -45,6 +45,8 @@ export class PlannedPass implements Disposable, PassMemory {
   #step = -1;
   /** Holds pending on the block. */
   #held = 0;
+  /** The views cut so far, by offset, type and length (see `#cut`). */
+  readonly #shared = new Map<string, TypedArray>();
 
   /** @internal Made by `MemoryPlan.instantiate()`. */
   constructor(
@@ -75,14 +77,23 @@ export class PlannedPass implements Disposable, PassMemory {
     this.#ops = opsOf(tensors);
   }
 
+  /**
+   * The view of tensor `index` as `type`: one view object for every tensor at the same offset
+   * with the same type and length (tensors that share bytes are never live together, so a view
+   * still names one live tensor at a time). A pass then touches a handful of views, as code with
+   * buffers preallocated by hand does, not one per tensor (measured: 1.2x slower per pass without).
+   */
   #cut<T extends TypedArray>(type: TypedArrayConstructor<T>, index: number): T {
     const block = this.#block as Uint8Array;
     const tensor = this.#tensors[index] as PlannedTensor;
-    return new type(
-      block.buffer as ArrayBuffer,
-      block.byteOffset + (this.#offsets[index] as number),
-      tensor.size / type.BYTES_PER_ELEMENT,
-    );
+    const offset = this.#offsets[index] as number;
+    const length = tensor.size / type.BYTES_PER_ELEMENT;
+    const key = `${offset} ${(type as unknown as { name: string }).name} ${length}`;
+    const shared = this.#shared.get(key);
+    if (shared !== undefined) return shared as T;
+    const view = new type(block.buffer as ArrayBuffer, block.byteOffset + offset, length);
+    this.#shared.set(key, view);
+    return view;
   }
 
   /**
