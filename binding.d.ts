@@ -126,7 +126,7 @@ export declare class NativePool {
   /** Bytes from one slot's start to the next. */
   get stride(): number
   /** Adds a chunk of `slots` zeroed slots: `{ buffer, start }`, slot `i` at `start + i * stride`. */
-  addChunk(slots: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number }
+  addChunk(slots: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
   /**
    * Detaches every chunk's current buffer (`current[i]` for chunk `i`) and returns new ones
    * over the same memory.
@@ -164,9 +164,10 @@ export declare const AVX512_ALIGNMENT: number
 
 /**
  * Allocates `size` zeroed bytes whose first byte's address is a multiple of `alignment`:
- * `{ handle, buffer, start, misalignment }`, the bytes being `buffer[start .. start + size]`.
+ * `{ handle, buffer, start, misalignment, size, backing }`, the bytes being
+ * `buffer[start .. start + size]`.
  */
-export declare function createAligned(size: number, alignment: number): { handle: NativeAligned; buffer: ArrayBuffer; start: number; misalignment: number }
+export declare function createAligned(size: number, alignment: number): { handle: NativeAligned; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
 
 /**
  * Allocates an arena of `capacity` zeroed bytes, growing as the options allow:

@@ -15,7 +15,9 @@
  * Environment: BENCH_ROUNDS (7), BENCH_TIME_MS per case and round (150), BENCH_MLP_PASSES (2000),
  * BENCH_MLP_ROUNDS (3), BENCH_PLAN_RUNS (planning runs per set, 15). The lifetimes and replay groups
  * that matter most under Electron run again in a child process on the V8-owned backing
- * (`BENCH_SUBSET=v8`), reported with ids `v8:<group>`.
+ * (`BENCH_SUBSET=v8`), reported with ids `v8:<group>`. BENCH_GROUPS=<id>,<id>,... runs only those
+ * groups and prints their table, writing nothing (e.g. to measure them under another Node:
+ * `PATH=<node 22>/bin:$PATH BENCH_GROUPS=arena-16,arena-use-16 npm run bench`).
  * @module
  */
 
@@ -94,6 +96,24 @@ function runV8(progress: Progress): GroupResult[] {
   }));
 }
 
+/** BENCH_GROUPS: only those groups, their table printed, nothing written. */
+async function only(ids: string[]): Promise<void> {
+  const all = [...(await createGroups()), ...lifetimeGroups(), replayGroup()];
+  const defs = all.filter((def) => ids.includes(def.id));
+  const progress = new Progress(defs.reduce((sum, g) => sum + g.cases.length, 0) * (ROUNDS + 1));
+  for (const def of defs) {
+    const group = await runGroup(def, { rounds: ROUNDS, timeMs: TIME_MS }, progress);
+    progress.end();
+    console.log(`${group.title} (Node ${process.version}, ${memoryBacking()} backing)`);
+    for (const c of group.cases) {
+      console.log(`  ${c.name.padEnd(50)} ${c.nsPerOp.toFixed(2).padStart(10)} ns/op`);
+    }
+  }
+  observeSink();
+  observeSum();
+  observePlanSum();
+}
+
 async function main(): Promise<void> {
   const addonFile = addon();
   const started = performance.now();
@@ -143,7 +163,13 @@ async function main(): Promise<void> {
   observePlanSum();
 }
 
-(process.env.BENCH_SUBSET === 'v8' ? v8Subset() : main()).catch((error: unknown) => {
+const run =
+  process.env.BENCH_SUBSET === 'v8'
+    ? v8Subset()
+    : process.env.BENCH_GROUPS !== undefined
+      ? only(process.env.BENCH_GROUPS.split(','))
+      : main();
+run.catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

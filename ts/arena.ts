@@ -30,6 +30,7 @@ import {
 } from './errors';
 import { Holds } from './hold';
 import { Scope, type ScopeRecord } from './scope';
+import { transferInPlace, transfersInPlace } from './transfer';
 
 import native = require('./native');
 
@@ -86,6 +87,7 @@ interface Shadow {
   buffer: ArrayBuffer;
   readonly misalignment: number;
   readonly size: number;
+  readonly backing: 'native' | 'v8';
 }
 
 /** A buffer a scope cuts from, to detach or renew when it closes. */
@@ -121,6 +123,11 @@ function toBlock(parts: {
     size: parts.size,
     native: parts.backing === 'native',
   };
+}
+
+/** The backing of a block's memory. */
+function kind(block: Block): 'native' | 'v8' {
+  return block.native ? 'native' : 'v8';
 }
 
 /**
@@ -310,6 +317,7 @@ export class Arena implements Disposable {
       buffer: parts.buffer,
       misalignment: parts.misalignment,
       size: parts.size,
+      backing: parts.backing,
     };
   }
 
@@ -448,24 +456,36 @@ export class Arena implements Disposable {
     const at = this.#scopes.lastIndexOf(record);
     this.#holds.checkDepth('close the scope', at);
     const opened = this.#opened.splice(record.windows);
+    // Windows are detached; the base buffers of blocks the scope entered, and its shadows, are
+    // renewed: in JavaScript where `transfer()` keeps the memory (ts/transfer.ts), else natively.
     const windows: ArrayBuffer[] = [];
-    const renew: ArrayBuffer[] = [];
+    const native: ArrayBuffer[] = [];
+    const renewed: { buffer: ArrayBuffer; done: (fresh: ArrayBuffer) => void; inPlace: boolean }[] =
+      [];
     for (const entry of opened) {
-      if (entry.kind === 'window') windows.push(entry.buffer);
-      else if (entry.kind === 'shadow') renew.push(entry.shadow.buffer);
-      else renew.push((this.#blocks[entry.block] as Block).buffer);
+      if (entry.kind === 'window') {
+        windows.push(entry.buffer);
+        continue;
+      }
+      const target = entry.kind === 'shadow' ? entry.shadow : (this.#blocks[entry.block] as Block);
+      const backing = entry.kind === 'shadow' ? entry.shadow.backing : kind(target as Block);
+      const inPlace = transfersInPlace(backing);
+      if (!inPlace) native.push(target.buffer);
+      renewed.push({
+        buffer: target.buffer,
+        inPlace,
+        done: (fresh) => {
+          target.buffer = fresh;
+          if (entry.kind === 'shadow') this.#spare.push(entry.shadow);
+        },
+      });
     }
     try {
       if (windows.length > 0) handle.detach(windows);
-      const fresh = renew.length > 0 ? handle.renew(renew) : [];
+      const fresh = native.length > 0 ? handle.renew(native) : [];
       let next = 0;
-      for (const entry of opened) {
-        if (entry.kind === 'shadow') {
-          entry.shadow.buffer = fresh[next++] as ArrayBuffer;
-          this.#spare.push(entry.shadow);
-        } else if (entry.kind === 'block') {
-          (this.#blocks[entry.block] as Block).buffer = fresh[next++] as ArrayBuffer;
-        }
+      for (const entry of renewed) {
+        entry.done(entry.inPlace ? transferInPlace(entry.buffer) : (fresh[next++] as ArrayBuffer));
       }
     } catch (error) {
       this.#opened.push(...opened);
@@ -497,9 +517,12 @@ export class Arena implements Disposable {
     if (first !== undefined) this.#close(first);
     const blocks = this.#blocks;
     if (mode === 'retain' && blocks.length === 1) {
-      // The common case, without the list: the one block renewed in place.
+      // The common case, without the list: the one block renewed in place, by `transfer()`
+      // where it keeps the memory (a fifth of the binding's cost, ts/transfer.ts).
       const block = blocks[0] as Block;
-      block.buffer = handle.renewFirst(block.buffer);
+      block.buffer = transfersInPlace(kind(block))
+        ? transferInPlace(block.buffer)
+        : handle.renewFirst(block.buffer);
     } else {
       const kind = limit === undefined ? (mode as 'retain' | 'release') : 'retainLimit';
       const spare = kind === 'release' ? this.#spare : [];

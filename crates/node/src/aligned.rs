@@ -43,10 +43,11 @@ impl NativeAligned {
 }
 
 /// Allocates `size` zeroed bytes whose first byte's address is a multiple of `alignment`:
-/// `{ handle, buffer, start, misalignment }`, the bytes being `buffer[start .. start + size]`.
+/// `{ handle, buffer, start, misalignment, size, backing }`, the bytes being
+/// `buffer[start .. start + size]`.
 #[napi(
     catch_unwind,
-    ts_return_type = "{ handle: NativeAligned; buffer: ArrayBuffer; start: number; misalignment: number }"
+    ts_return_type = "{ handle: NativeAligned; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }"
 )]
 pub fn create_aligned<'env>(
     env: &'env Env,

@@ -50,7 +50,7 @@ impl NativePool {
     /// Adds a chunk of `slots` zeroed slots: `{ buffer, start }`, slot `i` at `start + i * stride`.
     #[napi(
         catch_unwind,
-        ts_return_type = "{ handle: null; buffer: ArrayBuffer; start: number; misalignment: number }"
+        ts_return_type = "{ handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }"
     )]
     pub fn add_chunk<'env>(&mut self, env: &'env Env, slots: f64) -> napi::Result<Unknown<'env>> {
         if self.disposed {
