@@ -152,7 +152,8 @@ export declare function __simulatedCageRefusals(): number
  * The native address of the first byte of an `ArrayBuffer`, typed array or `DataView`.
  *
  * # Errors
- * `ERR_INVALID_ARG_TYPE` for anything else; `ERR_INVALID_STATE` for a detached buffer.
+ * `ERR_INVALID_ARG_TYPE` for anything else; `ERR_INVALID_STATE` for a detached buffer, or
+ * one of zero bytes, which has no memory.
  */
 export declare function addressOf(target: ArrayBuffer | ArrayBufferView): bigint
 

@@ -57,7 +57,8 @@ pub fn memory_backing() -> &'static str {
 /// The native address of the first byte of an `ArrayBuffer`, typed array or `DataView`.
 ///
 /// # Errors
-/// `ERR_INVALID_ARG_TYPE` for anything else; `ERR_INVALID_STATE` for a detached buffer.
+/// `ERR_INVALID_ARG_TYPE` for anything else; `ERR_INVALID_STATE` for a detached buffer, or
+/// one of zero bytes, which has no memory.
 #[napi(catch_unwind, ts_args_type = "target: ArrayBuffer | ArrayBufferView")]
 pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
     let raw = env.raw();
@@ -65,6 +66,8 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
     let (mut is_buffer, mut is_typed, mut is_view) = (false, false, false);
     let mut data: *mut std::ffi::c_void = ptr::null_mut();
     let mut len = 0usize;
+    // The ArrayBuffer under it: `value` itself, or a view's buffer.
+    let mut buffer = value;
     // SAFETY: valid env and value; each info call runs only on the kind it was checked to be;
     // out-pointers are locals, and the ones the info calls allow to be null are null.
     unsafe {
@@ -75,7 +78,6 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
             sys::napi_is_typedarray(raw, value, &mut is_typed);
             if is_typed {
                 let mut kind = 0;
-                let mut backing = ptr::null_mut();
                 let mut offset = 0;
                 sys::napi_get_typedarray_info(
                     raw,
@@ -83,20 +85,19 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
                     &mut kind,
                     &mut len,
                     &mut data,
-                    &mut backing,
+                    &mut buffer,
                     &mut offset,
                 );
             } else {
                 sys::napi_is_dataview(raw, value, &mut is_view);
                 if is_view {
-                    let mut backing = ptr::null_mut();
                     let mut offset = 0;
                     sys::napi_get_dataview_info(
                         raw,
                         value,
                         &mut len,
                         &mut data,
-                        &mut backing,
+                        &mut buffer,
                         &mut offset,
                     );
                 }
@@ -111,10 +112,13 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
         ));
     }
     if data.is_null() {
-        return Err(error::invalid_state(
-            env,
-            "a detached buffer has no address",
-        ));
+        // V8 gives no memory to a buffer of zero bytes either: say which it is.
+        let message = if block::is_detached(env, buffer) {
+            "a detached buffer has no address"
+        } else {
+            "a buffer of zero bytes has no address (the runtime gives it no memory)"
+        };
+        return Err(error::invalid_state(env, message));
     }
     Ok(BigInt::from(data as usize as u64))
 }
