@@ -292,7 +292,8 @@ impl Arena {
     /// Frees everything claimed since `checkpoint`; blocks added since stay, for reuse.
     ///
     /// # Panics
-    /// If `checkpoint` is from before the last reset, or past the current position.
+    /// If `checkpoint` is from before the last reset, past the current position, or another
+    /// arena's.
     pub fn rewind(&mut self, checkpoint: Checkpoint) {
         self.state.get_mut().chain.rewind(checkpoint);
     }

@@ -324,8 +324,9 @@ impl Chain {
     /// Rewinds to `checkpoint`: everything claimed since is free again; blocks added since stay.
     ///
     /// # Panics
-    /// If `checkpoint` is from before the last reset or past the current position: checkpoints
-    /// rewind in stack order, as scopes close.
+    /// If `checkpoint` is from before the last reset, past the current position, or not a
+    /// position of this chain (another chain's): checkpoints rewind in stack order, as scopes
+    /// close.
     pub fn rewind(&mut self, checkpoint: Checkpoint) {
         let Checkpoint {
             block,
@@ -333,8 +334,15 @@ impl Chain {
             before,
             epoch,
         } = checkpoint;
+        // Another chain's checkpoint can pass the epoch test; its cursor could then lie past its
+        // block's end (claims past the block) or its `before` differ from this chain's (claims at
+        // logical offsets that are not theirs, which the arena's scrub relies on): refuse both.
         assert!(
-            epoch == self.epoch && checkpoint.used() <= self.used() && block <= self.index,
+            epoch == self.epoch
+                && block <= self.index
+                && cursor <= self.blocks[block].len
+                && before == self.start_of(block)
+                && checkpoint.used() <= self.used(),
             "rewind to a checkpoint that is not behind the current position"
         );
         if block == self.index {
@@ -344,6 +352,15 @@ impl Chain {
             self.head = Bump::at(region.address, region.len, cursor);
             self.index = block;
             self.before = before;
+        }
+    }
+
+    /// The bytes of the blocks before block `index` (O(1) for the current block).
+    fn start_of(&self, index: usize) -> usize {
+        if index == self.index {
+            self.before
+        } else {
+            self.blocks[..index].iter().map(|block| block.len).sum()
         }
     }
 
@@ -422,10 +439,6 @@ impl Chain {
     /// offset a one-block arena reports.
     #[must_use]
     pub fn logical_offset(&self, claim: Claim) -> usize {
-        self.blocks[..claim.block]
-            .iter()
-            .map(|block| block.len)
-            .sum::<usize>()
-            + claim.offset
+        self.start_of(claim.block) + claim.offset
     }
 }
