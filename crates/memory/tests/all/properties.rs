@@ -8,7 +8,11 @@
 
 mod arena;
 mod bump;
+mod chain;
+mod claims;
+mod growth;
 mod pool;
+mod scope;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
