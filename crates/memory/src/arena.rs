@@ -406,7 +406,8 @@ impl State {
                 alignment: BLOCK_ALIGNMENT,
             })?;
         let block = AlignedBlock::zeroed(bytes, BLOCK_ALIGNMENT)?;
-        self.chain.push_block(region(&block));
+        // On error the block is freed and nothing has changed; after it nothing can fail.
+        self.chain.push_block(region(&block))?;
         self.blocks.push(block);
         match self.chain.allocate(size, alignment)? {
             Step::Claimed(claim) => Ok(claim),

@@ -214,7 +214,7 @@ impl Checkpoint {
 /// let mut chain = Chain::new(first, ArenaOptions::GROWABLE)?;
 /// assert!(matches!(chain.allocate(48, 16)?, Step::Claimed(_)));
 /// assert_eq!(chain.allocate(32, 16)?, Step::Grow(128)); // max(2 x 64, 32)
-/// chain.push_block(Region { address: 0x20000, len: 128 });
+/// chain.push_block(Region { address: 0x20000, len: 128 })?;
 /// assert!(matches!(chain.allocate(32, 16)?, Step::Claimed(c) if c.block == 1 && c.offset == 0));
 /// assert_eq!((chain.used(), chain.capacity(), chain.available()), (64 + 32, 192, 96));
 /// # Ok::<(), lightwatch_memory::AllocError>(())
@@ -305,9 +305,20 @@ impl Chain {
 
     /// Appends a block, after [`Step::Grow`]: the next [`Chain::allocate`] of the same request
     /// lands in it (or in an earlier block with room).
-    pub fn push_block(&mut self, block: Region) {
+    ///
+    /// # Errors
+    /// [`AllocError::OutOfMemory`], with the block's figures, if the list of blocks cannot grow
+    /// to hold it (a `Vec::push` would abort instead); nothing changes.
+    pub fn push_block(&mut self, block: Region) -> Result<(), AllocError> {
+        self.blocks
+            .try_reserve(1)
+            .map_err(|_| AllocError::OutOfMemory {
+                size: block.len,
+                alignment: BLOCK_ALIGNMENT,
+            })?;
         self.capacity += block.len;
         self.blocks.push(block);
+        Ok(())
     }
 
     /// The current position, to rewind to.

@@ -123,7 +123,7 @@ fn three_blocks() -> Chain {
     for (size, block) in [(64, region(0x2_0000, 128)), (128, region(0x3_0000, 256))] {
         chain.allocate(size, 1).unwrap();
         assert_eq!(chain.allocate(size + 1, 1), Ok(Step::Grow(size * 2)));
-        chain.push_block(block);
+        chain.push_block(block).unwrap();
     }
     chain.rewind(start);
     chain
@@ -144,7 +144,7 @@ fn a_claim_that_does_not_fit_asks_for_a_block_and_changes_nothing() {
 fn a_pushed_block_takes_the_request_and_the_tail_before_it_counts_as_used() {
     let mut chain = Chain::new(region(0x1_0000, 64), ArenaOptions::GROWABLE).unwrap();
     chain.allocate(48, 16).unwrap();
-    chain.push_block(region(0x2_0000, 128));
+    chain.push_block(region(0x2_0000, 128)).unwrap();
     assert_eq!(
         chain.allocate(32, 16),
         Ok(Step::Claimed(Claim {
@@ -174,7 +174,7 @@ fn the_walk_skips_every_block_too_small_for_the_request() {
 fn a_claim_in_a_later_block_aligns_on_its_absolute_address() {
     let mut chain = Chain::new(region(0x1_0000, 64), ArenaOptions::GROWABLE).unwrap();
     chain.allocate(64, 1).unwrap();
-    chain.push_block(region(0x2_0010, 256)); // 16 bytes past a 64-byte line
+    chain.push_block(region(0x2_0010, 256)).unwrap(); // 16 bytes past a 64-byte line
     assert_eq!(
         chain.allocate(8, 64),
         Ok(Step::Claimed(Claim {
@@ -259,7 +259,7 @@ fn rewind_to_another_chains_checkpoint_with_other_blocks_before_it_panics() {
     chain.allocate(200, 1).unwrap(); // block 2, after 64 + 128 bytes
     let mut other = Chain::new(region(0x9_0000, 32), ArenaOptions::GROWABLE).unwrap();
     other.allocate(32, 1).unwrap();
-    other.push_block(region(0xA_0000, 64));
+    other.push_block(region(0xA_0000, 64)).unwrap();
     other.allocate(10, 1).unwrap();
     // Block 1, cursor 10: fits this chain's block 1, but 32 bytes before it, not 64.
     chain.rewind(other.checkpoint());
