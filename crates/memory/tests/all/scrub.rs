@@ -46,7 +46,7 @@ fn raw_and_offset_claims_after_typed_claims_are_initialised_too() {
         .all(|&b| b == 0));
     let offset = arena.allocate_offset(64, 1).unwrap();
     assert_eq!(offset, 32, "the second block");
-    let ptr = arena.allocate(0, 1).unwrap().as_ptr().wrapping_sub(64);
+    let ptr = arena.allocate_raw(0, 1).unwrap().as_ptr().wrapping_sub(64);
     // SAFETY: the 64 bytes before the zero-sized claim are the offset claim, initialised.
     assert!(unsafe { core::slice::from_raw_parts(ptr, 64) }
         .iter()
