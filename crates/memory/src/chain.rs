@@ -262,14 +262,24 @@ impl Chain {
     /// arena may not grow; [`AllocError::SizeOverflow`] for a request no block could hold.
     #[inline]
     pub fn allocate(&mut self, size: usize, alignment: usize) -> Result<Step, AllocError> {
-        match self.head.allocate(size, alignment) {
-            Ok(offset) => Ok(Step::Claimed(Claim {
-                block: self.index,
-                offset,
-            })),
-            Err(AllocError::Exhausted { .. }) => self.advance(size, alignment),
-            Err(error) => Err(error),
+        match self.try_allocate(size, alignment) {
+            Some(claim) => Ok(Step::Claimed(claim)),
+            None => {
+                check_alignment(alignment)?;
+                self.advance(size, alignment)
+            }
         }
+    }
+
+    /// The fast path of [`Chain::allocate`]: a claim in the current block, or `None` (nothing
+    /// changed) for anything else: another block, growth or an error.
+    #[inline(always)]
+    pub(crate) fn try_allocate(&mut self, size: usize, alignment: usize) -> Option<Claim> {
+        let offset = self.head.try_allocate(size, alignment)?;
+        Some(Claim {
+            block: self.index,
+            offset,
+        })
     }
 
     /// The slow path: the current block is full.

@@ -88,6 +88,7 @@ pub struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
+    #[inline]
     pub(crate) fn open(arena: &'a mut Arena) -> Self {
         let arena: &'a Arena = arena;
         Self {
@@ -101,6 +102,7 @@ impl<'a> Scope<'a> {
     ///
     /// # Errors
     /// As [`Arena::allocate_offset`].
+    #[inline]
     #[allow(clippy::mut_from_ref)] // disjoint claims, as the arena hands them out
     pub fn allocate(&self, size: usize, alignment: usize) -> Result<&'a mut [u8], AllocError> {
         let ptr = self.arena.allocate_raw(size, alignment)?;
@@ -113,6 +115,7 @@ impl<'a> Scope<'a> {
     ///
     /// # Errors
     /// As [`Arena::alloc_slice_fill`].
+    #[inline]
     pub fn alloc_slice_fill<T: Copy>(
         &self,
         len: usize,
@@ -127,6 +130,7 @@ impl<'a> Scope<'a> {
     ///
     /// # Errors
     /// As [`Arena::alloc_slice_fill`].
+    #[inline]
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&'a mut [T], AllocError> {
         let ptr = self.arena.alloc_slice_uninit::<T>(src.len())?;
         // SAFETY: as in `alloc_slice_fill`; `src` cannot overlap a fresh claim.
@@ -134,6 +138,7 @@ impl<'a> Scope<'a> {
     }
 
     /// Opens a scope inside this one; this one cannot claim until it closes.
+    #[inline]
     pub fn scope(&mut self) -> Scope<'_> {
         Scope {
             arena: self.arena,
