@@ -334,11 +334,10 @@ fn arena_reset_whose_merged_block_is_refused_keeps_its_blocks() {
             "{mode:?}: every block kept, all free"
         );
         // The work that grew it fits again, in the blocks it has.
-        let (_, made) = with_budget(0, || {
-            for size in [64, 128, 256] {
-                arena.allocate(size, 1).unwrap();
-            }
+        let (claimed, made) = with_budget(0, || {
+            [64, 128, 256].map(|size| arena.allocate_offset(size, 1))
         });
+        assert_eq!(claimed, [Ok(0), Ok(64), Ok(64 + 128)], "{mode:?}");
         assert_eq!(made, 0, "{mode:?}");
         // With memory back, the next reset merges as the mode says.
         arena.reset_with(mode);
