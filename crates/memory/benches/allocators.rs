@@ -2,14 +2,19 @@
 //! against `slab` and `Box`. Each benchmark is one operation (one allocation, or one
 //! allocate+deallocate pair); the arenas reset every `RESET_EVERY` allocations, and the system
 //! allocator frees its `RESET_EVERY` blocks at the same point, so all three do the same work.
+//! The `arena/growable` group is a whole cycle instead: a growable arena and a `bumpalo::Bump`
+//! that both start at 1 KiB claim 4 MiB of small values and reset, as a bumpalo user's loop does;
+//! `arena/scope` is the arena's `allocate` inside a scope and outside one.
 //!
 //! `cargo bench -p lightwatch-memory --bench allocators -- --warm-up-time 1 --measurement-time 3`
+//! (one group: `-- 'arena/growable' ...`).
 
 use std::alloc::{alloc, dealloc, Layout};
 use std::hint::black_box;
 use std::ptr::NonNull;
+use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lightwatch_memory::{Arena, Pool};
 
 /// Allocations between two resets, the same for every contender.
@@ -87,6 +92,154 @@ fn arena(c: &mut Criterion) {
     arena_size(c, "arena/16B", 16);
     arena_size(c, "arena/256B", 256);
     arena_size(c, "arena/4KiB", 4096);
+}
+
+/// The first block (bumpalo: chunk) of both growable contenders.
+const FIRST_BLOCK: usize = 1024;
+/// The values a growable contender claims per cycle: 4 MiB of them, so it grows 12 times from
+/// `FIRST_BLOCK` in its first cycle.
+const CYCLE_VALUES: usize = (4 << 20) / size_of::<Value>();
+
+/// A small value, as a tensor engine's scratch claims: four floats, SIMD-aligned.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct Value([f32; 4]);
+
+#[inline]
+fn value(i: usize) -> Value {
+    Value([i as f32; 4])
+}
+
+fn growable(c: &mut Criterion) {
+    let mut group = c.benchmark_group("arena/growable");
+    group.throughput(Throughput::Elements(CYCLE_VALUES as u64));
+
+    // One iteration is a cycle: claim and write 4 MiB of values, then reset. The first cycles
+    // grow from 1 KiB; after its first reset each keeps one chunk that holds the whole cycle
+    // (the arena merges its blocks, bumpalo keeps its largest chunk and grows once more).
+    group.bench_function("lightwatch Arena::alloc_slice_fill, reset", |b| {
+        let mut arena = Arena::growable(FIRST_BLOCK).unwrap();
+        b.iter(|| {
+            for i in 0..CYCLE_VALUES {
+                black_box(arena.alloc_slice_fill(1, value(i)).unwrap());
+            }
+            arena.reset();
+        });
+    });
+
+    group.bench_function("bumpalo Bump::alloc, reset", |b| {
+        let mut bump = bumpalo::Bump::with_capacity(FIRST_BLOCK);
+        b.iter(|| {
+            for i in 0..CYCLE_VALUES {
+                black_box(bump.alloc(value(i)));
+            }
+            bump.reset();
+        });
+    });
+
+    // The same cycle through the byte API, nothing written.
+    let layout = Layout::new::<Value>();
+    group.bench_function("lightwatch Arena::allocate, reset", |b| {
+        let mut arena = Arena::growable(FIRST_BLOCK).unwrap();
+        b.iter(|| {
+            for _ in 0..CYCLE_VALUES {
+                let bytes = arena.allocate(black_box(layout.size()), black_box(layout.align()));
+                black_box(bytes.map(<[u8]>::as_mut_ptr).ok());
+            }
+            arena.reset();
+        });
+    });
+
+    group.bench_function("bumpalo Bump::alloc_layout, reset", |b| {
+        let mut bump = bumpalo::Bump::with_capacity(FIRST_BLOCK);
+        b.iter(|| {
+            for _ in 0..CYCLE_VALUES {
+                black_box(bump.alloc_layout(black_box(layout)));
+            }
+            bump.reset();
+        });
+    });
+
+    // Growth itself: a new allocator of 1 KiB each time, grown to 4 MiB and dropped. Its figure
+    // depends on what the process did before: once glibc has freed a large block it raises its
+    // mmap threshold and serves later ones from its heap, already faulted in, which bumpalo's
+    // uninitialised chunks use as they are and the arena's zeroed blocks must memset. Run alone
+    // (`-- 'grow to 4 MiB'`), both pay the kernel's page faults instead.
+    group.bench_function("lightwatch Arena: new, grow to 4 MiB, drop", |b| {
+        b.iter(|| {
+            let arena = Arena::growable(FIRST_BLOCK).unwrap();
+            for i in 0..CYCLE_VALUES {
+                black_box(arena.alloc_slice_fill(1, value(i)).unwrap());
+            }
+            arena
+        });
+    });
+
+    group.bench_function("bumpalo Bump: new, grow to 4 MiB, drop", |b| {
+        b.iter(|| {
+            let bump = bumpalo::Bump::with_capacity(FIRST_BLOCK);
+            for i in 0..CYCLE_VALUES {
+                black_box(bump.alloc(value(i)));
+            }
+            bump
+        });
+    });
+
+    group.finish();
+}
+
+/// Times `iters` claims made in runs of at most `RESET_EVERY`: `run(n)` makes `n` and frees them.
+fn runs(iters: u64, mut run: impl FnMut(usize)) -> Duration {
+    let start = Instant::now();
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(RESET_EVERY as u64);
+        run(n as usize);
+        left -= n;
+    }
+    start.elapsed()
+}
+
+fn scope(c: &mut Criterion) {
+    let mut group = c.benchmark_group("arena/scope");
+    let size = 16;
+
+    // One iteration is one `allocate`; every `RESET_EVERY` the claims are freed: by a reset
+    // outside a scope, by the scope's close inside one.
+    group.bench_function("Arena::allocate, reset", |b| {
+        let mut arena = Arena::new(size * RESET_EVERY).unwrap();
+        b.iter_custom(|iters| {
+            runs(iters, |n| {
+                for _ in 0..n {
+                    let bytes = arena.allocate(black_box(size), black_box(ALIGNMENT));
+                    black_box(bytes.map(<[u8]>::as_mut_ptr).ok());
+                }
+                arena.reset();
+            })
+        });
+    });
+
+    group.bench_function("Scope::allocate, close", |b| {
+        let mut arena = Arena::new(size * RESET_EVERY).unwrap();
+        b.iter_custom(|iters| {
+            runs(iters, |n| {
+                arena.scoped(|scope| {
+                    for _ in 0..n {
+                        let bytes = scope.allocate(black_box(size), black_box(ALIGNMENT));
+                        black_box(bytes.map(<[u8]>::as_mut_ptr).ok());
+                    }
+                });
+            })
+        });
+    });
+
+    group.bench_function("Arena::scope open+close", |b| {
+        let mut arena = Arena::new(size * RESET_EVERY).unwrap();
+        arena.allocate(size, ALIGNMENT).unwrap();
+        b.iter(|| drop(black_box(arena.scope())));
+    });
+
+    group.finish();
 }
 
 /// The pool's slot type in every contender: one 16-float graph node.
@@ -246,5 +399,5 @@ fn pool(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, arena, pool);
+criterion_group!(benches, arena, growable, scope, pool);
 criterion_main!(benches);

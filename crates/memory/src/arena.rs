@@ -42,6 +42,9 @@ struct State {
     chain: Chain,
     /// The chain's blocks, in its order.
     blocks: Vec<AlignedBlock>,
+    /// The current block's first byte, `blocks[chain.current_block()]`, so the hot path needs no
+    /// lookup: refreshed (`refresh_head`) wherever the chain may change blocks.
+    head: NonNull<u8>,
     /// Bytes at or past this logical offset have only ever been written as bytes, so they are
     /// initialised. Below it, a typed claim ([`Arena::alloc_slice_fill`]) may have left padding
     /// bytes uninitialised, which the byte API must not hand out as `u8`s: it zeroes them first.
@@ -94,6 +97,7 @@ impl Arena {
         Ok(Self {
             state: UnsafeCell::new(State {
                 chain,
+                head: block.as_non_null(),
                 blocks: vec![block],
                 typed_end: 0,
             }),
@@ -110,19 +114,37 @@ impl Arena {
 
     /// Claims `size` bytes aligned to `alignment`, growing if the arena may, and returns their
     /// logical offset (see [`Arena::offset_of`]) and first byte. The bytes may be uninitialised.
-    #[inline]
+    ///
+    /// Split in two so that the common case, a claim in the current block, inlines into every
+    /// caller and builds no error. Measured with callgrind, a 16-byte `alloc_slice_fill` took 71
+    /// instructions as one function, 33 split (bumpalo's `alloc`: 18); see `arena/growable` in
+    /// `benches/allocators.rs`.
+    #[inline(always)]
     fn claim(&self, size: usize, alignment: usize) -> Result<(usize, NonNull<u8>), AllocError> {
+        // SAFETY: see `state`; this `&mut` ends with the call, and nothing in it calls out.
+        let state = unsafe { &mut *self.state.get() };
+        match state.chain.try_allocate(size, alignment) {
+            Some(claim) => Ok(state.place(claim, size)),
+            None => self.claim_slow(size, alignment),
+        }
+    }
+
+    /// The slow path of `claim`: another block, growth, or an error.
+    #[cold]
+    #[inline(never)]
+    fn claim_slow(
+        &self,
+        size: usize,
+        alignment: usize,
+    ) -> Result<(usize, NonNull<u8>), AllocError> {
         // SAFETY: see `state`; this `&mut` ends with the call, and nothing in it calls out.
         let state = unsafe { &mut *self.state.get() };
         let claim = match state.chain.allocate(size, alignment)? {
             Step::Claimed(claim) => claim,
             Step::Grow(bytes) => state.grow(bytes, size, alignment)?,
         };
-        let logical = state.chain.used() - size;
-        let block = &state.blocks[claim.block];
-        debug_assert!(claim.offset + size <= block.len(), "claim past its block");
-        // SAFETY: the chain keeps `offset + size <= len` of the claim's block.
-        Ok((logical, unsafe { block.as_non_null().add(claim.offset) }))
+        state.refresh_head();
+        Ok(state.place(claim, size))
     }
 
     /// Claims `size` bytes aligned to `alignment` and returns their logical offset: their
@@ -281,10 +303,12 @@ impl Arena {
                 Err(_) => state.chain.rewind_all(),
             },
         }
+        state.refresh_head();
     }
 
     /// The current position, for [`Arena::rewind`]: the raw form of a scope.
     #[must_use]
+    #[inline]
     pub fn checkpoint(&self) -> Checkpoint {
         self.state().chain.checkpoint()
     }
@@ -292,15 +316,20 @@ impl Arena {
     /// Frees everything claimed since `checkpoint`; blocks added since stay, for reuse.
     ///
     /// # Panics
-    /// If `checkpoint` is from before the last reset, or past the current position.
+    /// If `checkpoint` is from before the last reset, past the current position, or another
+    /// arena's.
     pub fn rewind(&mut self, checkpoint: Checkpoint) {
-        self.state.get_mut().chain.rewind(checkpoint);
+        let state = self.state.get_mut();
+        state.chain.rewind(checkpoint);
+        state.refresh_head();
     }
 
     /// Rewinds through a shared reference: for a [`Scope`], which holds the arena exclusively.
     pub(crate) fn rewind_shared(&self, checkpoint: Checkpoint) {
         // SAFETY: see `state`; this `&mut` ends with the call.
-        unsafe { &mut *self.state.get() }.chain.rewind(checkpoint);
+        let state = unsafe { &mut *self.state.get() };
+        state.chain.rewind(checkpoint);
+        state.refresh_head();
     }
 
     /// Opens a scope: what it claims is freed when it is dropped, what was claimed before stays.
@@ -319,6 +348,7 @@ impl Arena {
     /// assert_eq!(outer.used(), 64);
     /// # Ok::<(), lightwatch_memory::AllocError>(())
     /// ```
+    #[inline]
     pub fn scope(&mut self) -> Scope<'_> {
         Scope::open(self)
     }
@@ -388,7 +418,40 @@ impl Arena {
     }
 }
 
+// SAFETY: `head` points into one of the arena's own blocks, which it owns and which move with it;
+// the rest of the state (the chain's arithmetic, the blocks, a counter) is `Send` by itself. Not
+// `Sync`: claims go through `&self` (see `state`).
+unsafe impl Send for Arena {}
+
 impl State {
+    /// The logical offset and first byte of `claim`, of `size` bytes, just made.
+    #[inline(always)]
+    fn place(&self, claim: crate::Claim, size: usize) -> (usize, NonNull<u8>) {
+        let logical = self.chain.used() - size;
+        debug_assert_eq!(
+            claim.block,
+            self.chain.current_block(),
+            "claim off the current block"
+        );
+        debug_assert_eq!(
+            self.head,
+            self.blocks[claim.block].as_non_null(),
+            "stale head"
+        );
+        debug_assert!(
+            claim.offset + size <= self.blocks[claim.block].len(),
+            "claim past its block"
+        );
+        // SAFETY: `head` is the claim's block (a claim is always in the current block), and the
+        // chain keeps `offset + size <= len` of it.
+        (logical, unsafe { self.head.add(claim.offset) })
+    }
+
+    /// Points `head` at the chain's current block again, after anything that may move it.
+    fn refresh_head(&mut self) {
+        self.head = self.blocks[self.chain.current_block()].as_non_null();
+    }
+
     /// Adds a block of `bytes` and claims the request in it. On error nothing changes.
     #[cold]
     #[inline(never)]
@@ -405,7 +468,8 @@ impl State {
                 alignment: BLOCK_ALIGNMENT,
             })?;
         let block = AlignedBlock::zeroed(bytes, BLOCK_ALIGNMENT)?;
-        self.chain.push_block(region(&block));
+        // On error the block is freed and nothing has changed; after it nothing can fail.
+        self.chain.push_block(region(&block))?;
         self.blocks.push(block);
         match self.chain.allocate(size, alignment)? {
             Step::Claimed(claim) => Ok(claim),

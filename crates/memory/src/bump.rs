@@ -65,13 +65,23 @@ impl Bump {
     #[inline]
     pub fn allocate(&mut self, size: usize, alignment: usize) -> Result<usize, AllocError> {
         check_alignment(alignment)?;
+        self.try_allocate(size, alignment)
+            .ok_or_else(|| self.exhausted(size, alignment))
+    }
+
+    /// [`Bump::allocate`] without its error: the offset, or `None` (nothing changed) if the
+    /// alignment is invalid or the request does not fit. The arena's hot path calls this, so that
+    /// no error is built, nor a large `Result` returned, until its slow path.
+    #[inline(always)]
+    pub(crate) fn try_allocate(&mut self, size: usize, alignment: usize) -> Option<usize> {
+        check_alignment(alignment).ok()?;
         // `base + cursor` cannot overflow: `new` checked `base + capacity`, and cursor <= capacity.
         let padding = padding(self.base + self.cursor, alignment);
         // Compared against what is left rather than added up: near the top of the address space
         // `cursor + padding` or `start + size` could wrap.
         let available = self.capacity - self.cursor;
         if padding > available || size > available - padding {
-            return Err(self.exhausted(size, alignment));
+            return None;
         }
         let start = self.cursor + padding;
         self.cursor = start + size;
@@ -80,7 +90,7 @@ impl Bump {
             "offset {start} from base {:#x} is not aligned to {alignment}",
             self.base
         );
-        Ok(start)
+        Some(start)
     }
 
     #[cold]

@@ -214,7 +214,7 @@ impl Checkpoint {
 /// let mut chain = Chain::new(first, ArenaOptions::GROWABLE)?;
 /// assert!(matches!(chain.allocate(48, 16)?, Step::Claimed(_)));
 /// assert_eq!(chain.allocate(32, 16)?, Step::Grow(128)); // max(2 x 64, 32)
-/// chain.push_block(Region { address: 0x20000, len: 128 });
+/// chain.push_block(Region { address: 0x20000, len: 128 })?;
 /// assert!(matches!(chain.allocate(32, 16)?, Step::Claimed(c) if c.block == 1 && c.offset == 0));
 /// assert_eq!((chain.used(), chain.capacity(), chain.available()), (64 + 32, 192, 96));
 /// # Ok::<(), lightwatch_memory::AllocError>(())
@@ -262,14 +262,24 @@ impl Chain {
     /// arena may not grow; [`AllocError::SizeOverflow`] for a request no block could hold.
     #[inline]
     pub fn allocate(&mut self, size: usize, alignment: usize) -> Result<Step, AllocError> {
-        match self.head.allocate(size, alignment) {
-            Ok(offset) => Ok(Step::Claimed(Claim {
-                block: self.index,
-                offset,
-            })),
-            Err(AllocError::Exhausted { .. }) => self.advance(size, alignment),
-            Err(error) => Err(error),
+        match self.try_allocate(size, alignment) {
+            Some(claim) => Ok(Step::Claimed(claim)),
+            None => {
+                check_alignment(alignment)?;
+                self.advance(size, alignment)
+            }
         }
+    }
+
+    /// The fast path of [`Chain::allocate`]: a claim in the current block, or `None` (nothing
+    /// changed) for anything else: another block, growth or an error.
+    #[inline(always)]
+    pub(crate) fn try_allocate(&mut self, size: usize, alignment: usize) -> Option<Claim> {
+        let offset = self.head.try_allocate(size, alignment)?;
+        Some(Claim {
+            block: self.index,
+            offset,
+        })
     }
 
     /// The slow path: the current block is full.
@@ -305,9 +315,20 @@ impl Chain {
 
     /// Appends a block, after [`Step::Grow`]: the next [`Chain::allocate`] of the same request
     /// lands in it (or in an earlier block with room).
-    pub fn push_block(&mut self, block: Region) {
+    ///
+    /// # Errors
+    /// [`AllocError::OutOfMemory`], with the block's figures, if the list of blocks cannot grow
+    /// to hold it (a `Vec::push` would abort instead); nothing changes.
+    pub fn push_block(&mut self, block: Region) -> Result<(), AllocError> {
+        self.blocks
+            .try_reserve(1)
+            .map_err(|_| AllocError::OutOfMemory {
+                size: block.len,
+                alignment: BLOCK_ALIGNMENT,
+            })?;
         self.capacity += block.len;
         self.blocks.push(block);
+        Ok(())
     }
 
     /// The current position, to rewind to.
@@ -324,8 +345,9 @@ impl Chain {
     /// Rewinds to `checkpoint`: everything claimed since is free again; blocks added since stay.
     ///
     /// # Panics
-    /// If `checkpoint` is from before the last reset or past the current position: checkpoints
-    /// rewind in stack order, as scopes close.
+    /// If `checkpoint` is from before the last reset, past the current position, or not a
+    /// position of this chain (another chain's): checkpoints rewind in stack order, as scopes
+    /// close.
     pub fn rewind(&mut self, checkpoint: Checkpoint) {
         let Checkpoint {
             block,
@@ -333,8 +355,15 @@ impl Chain {
             before,
             epoch,
         } = checkpoint;
+        // Another chain's checkpoint can pass the epoch test; its cursor could then lie past its
+        // block's end (claims past the block) or its `before` differ from this chain's (claims at
+        // logical offsets that are not theirs, which the arena's scrub relies on): refuse both.
         assert!(
-            epoch == self.epoch && checkpoint.used() <= self.used() && block <= self.index,
+            epoch == self.epoch
+                && block <= self.index
+                && cursor <= self.blocks[block].len
+                && before == self.start_of(block)
+                && checkpoint.used() <= self.used(),
             "rewind to a checkpoint that is not behind the current position"
         );
         if block == self.index {
@@ -344,6 +373,15 @@ impl Chain {
             self.head = Bump::at(region.address, region.len, cursor);
             self.index = block;
             self.before = before;
+        }
+    }
+
+    /// The bytes of the blocks before block `index` (O(1) for the current block).
+    fn start_of(&self, index: usize) -> usize {
+        if index == self.index {
+            self.before
+        } else {
+            self.blocks[..index].iter().map(|block| block.len).sum()
         }
     }
 
@@ -422,10 +460,6 @@ impl Chain {
     /// offset a one-block arena reports.
     #[must_use]
     pub fn logical_offset(&self, claim: Claim) -> usize {
-        self.blocks[..claim.block]
-            .iter()
-            .map(|block| block.len)
-            .sum::<usize>()
-            + claim.offset
+        self.start_of(claim.block) + claim.offset
     }
 }

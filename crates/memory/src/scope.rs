@@ -16,6 +16,70 @@ use crate::{AllocError, Arena};
 
 /// A scope of an [`Arena`]: made by [`Arena::scope`] or [`Scope::scope`], closed on drop (which
 /// rewinds the arena to where the scope opened; blocks added meanwhile stay, for reuse).
+///
+/// # What does not compile
+/// The borrow checker holds the lifetimes. While a scope is open, its arena can be neither
+/// used nor reset:
+///
+/// ```compile_fail,E0502
+/// use lightwatch_memory::Arena;
+/// let mut arena = Arena::new(1024)?;
+/// let scope = arena.scope();
+/// arena.allocate(8, 8)?; // the scope holds the arena exclusively
+/// drop(scope);
+/// # Ok::<(), lightwatch_memory::AllocError>(())
+/// ```
+///
+/// ```compile_fail,E0499
+/// use lightwatch_memory::Arena;
+/// let mut arena = Arena::new(1024)?;
+/// let scope = arena.scope();
+/// arena.reset(); // would free what the scope handed out
+/// drop(scope);
+/// # Ok::<(), lightwatch_memory::AllocError>(())
+/// ```
+///
+/// A reference a scope handed out cannot leave [`Arena::scoped`], whose scope closes on return:
+///
+/// ```compile_fail
+/// use lightwatch_memory::Arena;
+/// let mut arena = Arena::new(1024)?;
+/// let escaped = arena.scoped(|scope| scope.allocate(8, 8).unwrap());
+/// escaped[0] = 1;
+/// # Ok::<(), lightwatch_memory::AllocError>(())
+/// ```
+///
+/// An inner scope's reference cannot be used once the outer scope has claimed again, for that
+/// claim may reuse its memory (until then it stays readable, as in `bump-scope`):
+///
+/// ```compile_fail,E0502
+/// use lightwatch_memory::Arena;
+/// let mut arena = Arena::new(1024)?;
+/// let mut outer = arena.scope();
+/// let temporary = {
+///     let inner = outer.scope();
+///     inner.allocate(8, 8)?
+/// };
+/// outer.allocate(8, 8)?; // the inner scope has closed: this may reuse its bytes
+/// temporary[0] = 1;
+/// # Ok::<(), lightwatch_memory::AllocError>(())
+/// ```
+///
+/// The same program without the last line compiles, and so do outer references used inside:
+///
+/// ```
+/// use lightwatch_memory::Arena;
+/// let mut arena = Arena::new(1024)?;
+/// let mut outer = arena.scope();
+/// let output = outer.allocate(8, 8)?;
+/// {
+///     let inner = outer.scope();
+///     output[0] = inner.allocate(8, 8)?.len() as u8;
+/// }
+/// outer.allocate(8, 8)?;
+/// assert_eq!(output[0], 8);
+/// # Ok::<(), lightwatch_memory::AllocError>(())
+/// ```
 pub struct Scope<'a> {
     arena: &'a Arena,
     mark: Checkpoint,
@@ -24,6 +88,7 @@ pub struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
+    #[inline]
     pub(crate) fn open(arena: &'a mut Arena) -> Self {
         let arena: &'a Arena = arena;
         Self {
@@ -37,6 +102,7 @@ impl<'a> Scope<'a> {
     ///
     /// # Errors
     /// As [`Arena::allocate_offset`].
+    #[inline]
     #[allow(clippy::mut_from_ref)] // disjoint claims, as the arena hands them out
     pub fn allocate(&self, size: usize, alignment: usize) -> Result<&'a mut [u8], AllocError> {
         let ptr = self.arena.allocate_raw(size, alignment)?;
@@ -49,6 +115,7 @@ impl<'a> Scope<'a> {
     ///
     /// # Errors
     /// As [`Arena::alloc_slice_fill`].
+    #[inline]
     pub fn alloc_slice_fill<T: Copy>(
         &self,
         len: usize,
@@ -63,6 +130,7 @@ impl<'a> Scope<'a> {
     ///
     /// # Errors
     /// As [`Arena::alloc_slice_fill`].
+    #[inline]
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&'a mut [T], AllocError> {
         let ptr = self.arena.alloc_slice_uninit::<T>(src.len())?;
         // SAFETY: as in `alloc_slice_fill`; `src` cannot overlap a fresh claim.
@@ -70,6 +138,7 @@ impl<'a> Scope<'a> {
     }
 
     /// Opens a scope inside this one; this one cannot claim until it closes.
+    #[inline]
     pub fn scope(&mut self) -> Scope<'_> {
         Scope {
             arena: self.arena,

@@ -1,5 +1,9 @@
 //! Out-of-memory paths, driven by a global allocator that refuses requests on demand.
 //!
+//! Long because the failing allocator is global to its test binary: every type's out-of-memory
+//! paths (aligned blocks, the arena's growth and resets, the pool's growth) live in this one
+//! file, apart from `tests/all`, whose tests must never see a refusal.
+//!
 //! The switch is a per-thread budget (libtest runs each test on its own thread), so tests cannot
 //! race on it and the harness's own allocations on other threads are never refused. Inside a
 //! budgeted closure nothing may panic: a panic allocates its payload, and a refused payload aborts.
@@ -9,7 +13,7 @@ use std::cell::Cell;
 
 use lightwatch_memory::{
     aligned_alloc, aligned_alloc_zeroed, aligned_free, aligned_new, AlignedBlock, AllocError,
-    Arena, Pool, Slot,
+    Arena, Pool, ResetMode, Slot,
 };
 
 /// No budget: every request is served.
@@ -217,6 +221,140 @@ fn arena_allocate_and_reset_never_allocate() {
         }
     });
     assert_eq!(made, 0);
+}
+
+/// A growable arena of 64 bytes, full of 7s: the next claim must grow it by 128 bytes.
+fn full_arena() -> (Arena, *const u8) {
+    let arena = Arena::growable(64).unwrap();
+    let first = arena.allocate(64, 1).unwrap();
+    first.fill(7);
+    let first = first.as_ptr();
+    (arena, first)
+}
+
+/// The 64 bytes of `full_arena`'s first claim.
+fn sevens(first: *const u8) -> bool {
+    // SAFETY: `first` is the arena's live 64-byte claim, initialised, with no `&mut` alive.
+    unsafe { core::slice::from_raw_parts(first, 64) }
+        .iter()
+        .all(|&b| b == 7)
+}
+
+#[test]
+fn arena_refused_growth_is_out_of_memory_and_changes_nothing_at_every_step() {
+    for refusals in 0.. {
+        let (arena, first) = full_arena();
+        let (result, _) = with_budget(refusals, || arena.allocate_offset(100, 16));
+        match result {
+            Err(error) => {
+                // The block, or the bookkeeping that lists it: either way, the block's figures.
+                assert_eq!(
+                    error,
+                    AllocError::OutOfMemory {
+                        size: 128,
+                        alignment: Arena::BLOCK_ALIGNMENT
+                    }
+                );
+                assert_eq!(
+                    (arena.used(), arena.capacity(), arena.blocks()),
+                    (64, 64, 1)
+                );
+                assert!(sevens(first));
+                // And the arena carries on once memory is back.
+                assert_eq!(arena.allocate_offset(100, 16), Ok(64));
+                assert_eq!((arena.capacity(), arena.blocks()), (64 + 128, 2));
+                assert!(sevens(first));
+            }
+            Ok(offset) => {
+                // The arena's list of blocks, the block, and the chain's list of regions: the
+                // first growth of each list needs memory, and each refusal was an error.
+                assert_eq!(refusals, 3, "growth asks for three allocations");
+                assert_eq!(offset, 64);
+                assert_eq!((arena.capacity(), arena.blocks()), (64 + 128, 2));
+                break;
+            }
+        }
+        assert!(refusals < 16, "growth never succeeded");
+    }
+}
+
+#[test]
+fn arena_repeatedly_refused_growth_keeps_failing_cleanly() {
+    let (arena, first) = full_arena();
+    for _ in 0..5 {
+        let (result, _) = with_budget(0, || arena.allocate(100, 16).map(|b| b.len()));
+        assert!(matches!(result, Err(AllocError::OutOfMemory { .. })));
+    }
+    assert_eq!(
+        (arena.used(), arena.capacity(), arena.blocks()),
+        (64, 64, 1)
+    );
+    assert!(sevens(first));
+}
+
+#[test]
+fn arena_claims_in_blocks_it_has_never_allocate() {
+    let mut arena = Arena::growable(64).unwrap();
+    let start = arena.checkpoint();
+    for size in [64, 100, 200, 400] {
+        arena.allocate(size, 16).unwrap();
+    }
+    arena.rewind(start);
+    let (_, made) = with_budget(0, || {
+        for _ in 0..3 {
+            let mark = arena.checkpoint();
+            for size in [64, 100, 200, 400] {
+                let _ = arena.allocate(size, 16); // walks to the blocks it grew before
+            }
+            arena.rewind(mark);
+        }
+    });
+    assert_eq!(made, 0);
+}
+
+/// A growable arena of 64 bytes grown to blocks of 64, 128 and 256.
+fn grown_arena() -> Arena {
+    let arena = Arena::growable(64).unwrap();
+    for size in [64, 128, 256] {
+        arena.allocate(size, 1).unwrap();
+    }
+    assert_eq!((arena.blocks(), arena.capacity()), (3, 448));
+    arena
+}
+
+#[test]
+fn arena_reset_whose_merged_block_is_refused_keeps_its_blocks() {
+    for mode in [ResetMode::Retain, ResetMode::RetainWithLimit(300)] {
+        let mut arena = grown_arena();
+        let (_, made) = with_budget(0, || arena.reset_with(mode));
+        assert_eq!(made, 1, "{mode:?}: only the new block was asked for");
+        assert_eq!(
+            (arena.used(), arena.capacity(), arena.blocks()),
+            (0, 448, 3),
+            "{mode:?}: every block kept, all free"
+        );
+        // The work that grew it fits again, in the blocks it has.
+        let (claimed, made) = with_budget(0, || {
+            [64, 128, 256].map(|size| arena.allocate_offset(size, 1))
+        });
+        assert_eq!(claimed, [Ok(0), Ok(64), Ok(64 + 128)], "{mode:?}");
+        assert_eq!(made, 0, "{mode:?}");
+        // With memory back, the next reset merges as the mode says.
+        arena.reset_with(mode);
+        assert_eq!(arena.blocks(), 1, "{mode:?}");
+    }
+}
+
+#[test]
+fn arena_reset_that_keeps_the_first_block_never_allocates() {
+    let mut arena = grown_arena();
+    let first = arena.as_ptr();
+    let (_, made) = with_budget(0, || arena.reset_with(ResetMode::Release));
+    assert_eq!(made, 0);
+    assert_eq!(
+        (arena.capacity(), arena.blocks(), arena.as_ptr()),
+        (64, 1, first)
+    );
 }
 
 type Node = [f32; 16];

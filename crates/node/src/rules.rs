@@ -97,8 +97,9 @@ impl ArenaRule {
     pub fn push_block(&mut self, env: Env, misalignment: u32, len: f64) -> napi::Result<()> {
         let len = to_usize(&env, len, "len")?;
         let address = base(self.chain.blocks().len(), misalignment);
-        self.chain.push_block(Region { address, len });
-        Ok(())
+        self.chain
+            .push_block(Region { address, len })
+            .map_err(|e| alloc_error(&env, e))
     }
 
     /// Takes a checkpoint (a scope opening) and returns its number.

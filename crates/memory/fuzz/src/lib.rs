@@ -1,8 +1,9 @@
 //! The operation interpreter shared by the fuzz target (`cargo fuzz run operations`) and the
 //! stable-toolchain long run (`cargo run --release --bin long-run`).
 //!
-//! Bytes become a sequence of operations over two arenas, a `Bump` over an arbitrary base, two
-//! pools and a set of aligned allocations. After every operation the model checks what the crate
+//! Bytes become a sequence of operations over two arenas, two growable arenas with scopes and
+//! reset modes (`growable.rs`), a `Bump` over an arbitrary base, two pools and a set of aligned
+//! allocations. After every operation the model checks what the crate
 //! promises: live regions never overlap, alignment holds, counters match, data written into a
 //! live region survives, and refused operations change nothing. Any violation panics, which the
 //! fuzzer reports as a crash. The planner has an interpreter of its own, [`plan`].
@@ -15,8 +16,11 @@ use std::ptr::NonNull;
 use arbitrary::{Arbitrary, Result, Unstructured};
 use lightwatch_memory::{
     aligned_alloc, aligned_alloc_zeroed, aligned_delete, aligned_free, aligned_new, padding,
-    AlignedBlock, AllocError, Arena, Bump, Pool, Slot,
+    AlignedBlock, AllocError, Arena, ArenaOptions, Bump, Pool, ResetMode, Slot,
 };
+
+mod growable;
+use growable::Growable;
 
 /// One operation, decoded from fuzzer bytes.
 #[derive(Arbitrary, Debug)]
@@ -28,6 +32,24 @@ pub enum Op {
     },
     ArenaReset {
         arena: bool,
+    },
+    GrowableAllocate {
+        growable: bool,
+        size: u16,
+        align_log2: u8,
+        typed: bool,
+    },
+    GrowableScopeOpen {
+        growable: bool,
+    },
+    GrowableScopeClose {
+        growable: bool,
+        pick: u8,
+    },
+    GrowableReset {
+        growable: bool,
+        mode: u8,
+        limit: u16,
     },
     BumpAllocate {
         size: u32,
@@ -82,6 +104,7 @@ pub struct Model {
     arenas: [Arena; 2],
     arena_regions: [Vec<Region>; 2],
     arena_cursor: [usize; 2],
+    growable: [Growable; 2],
     bump: Bump,
     bump_cursor: usize,
     pools: [Pool<Payload>; 2],
@@ -109,6 +132,17 @@ impl Model {
             ],
             arena_regions: [Vec::new(), Vec::new()],
             arena_cursor: [0, 0],
+            // Tiny first blocks, so that they grow; one without a limit, one with.
+            growable: [
+                Growable::new(64, ArenaOptions::GROWABLE),
+                Growable::new(
+                    1024,
+                    ArenaOptions {
+                        growable: true,
+                        max_capacity: Some(1 << 16),
+                    },
+                ),
+            ],
             bump: Bump::new(base, 1 << 20).unwrap_or_else(|_| Bump::new(0, 1 << 20).expect("bump")),
             bump_cursor: 0,
             pools: [
@@ -144,6 +178,32 @@ impl Model {
                 self.arena_regions[a].clear();
                 self.arena_cursor[a] = 0;
                 assert_eq!(self.arenas[a].used(), 0);
+            }
+            Op::GrowableAllocate {
+                growable,
+                size,
+                align_log2,
+                typed,
+            } => {
+                let stamp = self.next_stamp();
+                let (size, align) = (usize::from(size) % 8192, alignment(align_log2));
+                self.growable[usize::from(growable)].allocate(size, align, typed, stamp);
+            }
+            Op::GrowableScopeOpen { growable } => self.growable[usize::from(growable)].open(),
+            Op::GrowableScopeClose { growable, pick } => {
+                self.growable[usize::from(growable)].close(pick);
+            }
+            Op::GrowableReset {
+                growable,
+                mode,
+                limit,
+            } => {
+                let mode = match mode % 3 {
+                    0 => ResetMode::Retain,
+                    1 => ResetMode::Release,
+                    _ => ResetMode::RetainWithLimit(usize::from(limit)),
+                };
+                self.growable[usize::from(growable)].reset(mode);
             }
             Op::BumpAllocate { size, align_log2 } => {
                 let (size, align) = (size as usize % 70_000, alignment(align_log2));
@@ -380,6 +440,9 @@ impl Model {
                     );
                 }
             }
+        }
+        for growable in &self.growable {
+            growable.check(data, &mut spans);
         }
         for &(ptr, size, _, stamp) in &self.aligned {
             if data {

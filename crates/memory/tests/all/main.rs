@@ -17,10 +17,17 @@ mod aligned_alloc;
 mod aligned_block;
 mod arena;
 mod bump;
+mod chain;
+mod checkpoint;
 mod error;
+mod growth;
 mod layout;
+mod offsets;
 mod plan;
 mod pool;
+mod reset;
+mod scope;
+mod scrub;
 mod traits;
 
 mod properties;

@@ -330,3 +330,42 @@ fn slot_index_names_the_slot() {
     let indices: Vec<usize> = (0..3).map(|i| pool.allocate(i).unwrap().index()).collect();
     assert_eq!(indices, [0, 1, 2]);
 }
+
+#[test]
+fn available_is_capacity_minus_size_through_growth_and_clear() {
+    let mut pool: Pool<u32> = Pool::new(4).unwrap();
+    let check = |pool: &Pool<u32>, size, capacity| {
+        assert_eq!((pool.size(), pool.capacity()), (size, capacity));
+        assert_eq!(pool.available(), capacity - size);
+    };
+    check(&pool, 0, 4);
+    let slots: Vec<_> = (0..5).map(|i| pool.allocate(i).unwrap()).collect();
+    check(&pool, 5, 8);
+    pool.deallocate(slots[1]).unwrap();
+    check(&pool, 4, 8);
+    pool.clear();
+    check(&pool, 0, 8);
+}
+
+#[test]
+fn chunks_counts_each_growth_by_one_chunk() {
+    let mut pool: Pool<u64> = Pool::new(3).unwrap();
+    assert_eq!(pool.chunks(), 1);
+    for i in 0..7 {
+        pool.allocate(i).unwrap();
+    }
+    assert_eq!((pool.chunks(), pool.capacity()), (3, 9));
+    pool.clear();
+    assert_eq!(pool.chunks(), 3, "clear keeps every chunk");
+}
+
+#[test]
+fn the_most_recently_freed_slot_is_taken_first_then_fresh_ones() {
+    // The facade's order, which the package's differential test holds the two to.
+    let mut pool: Pool<u32> = Pool::new(8).unwrap();
+    let slots: Vec<_> = (0..4).map(|i| pool.allocate(i).unwrap()).collect();
+    pool.deallocate(slots[1]).unwrap();
+    pool.deallocate(slots[3]).unwrap();
+    let order: Vec<usize> = (0..3).map(|i| pool.allocate(i).unwrap().index()).collect();
+    assert_eq!(order, [3, 1, 4]);
+}

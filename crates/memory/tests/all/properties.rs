@@ -1,22 +1,28 @@
-//! Property tests: random sequences of operations over `Bump`, `Arena` and `Pool`, each checked
-//! step by step against a model simple enough to be obviously right (`cargo test properties`).
+//! Property tests: random sequences of operations over `Bump`, `Arena` (fixed and growable, with
+//! scopes and reset modes) and `Pool`, each checked step by step against a model simple enough to
+//! be obviously right (`cargo test properties`).
 //!
 //! Invariants checked after every step: live regions never overlap, every alignment holds, the
 //! counters match the model, data written into a live region or slot survives everything else,
-//! and a refused operation leaves the allocator exactly as it was. This file holds what the
-//! three share: the configuration, the request strategies and the bump rule's model.
+//! and a refused operation leaves the allocator exactly as it was. This file holds what they
+//! share: the configuration, the request strategies and the bump rule's model.
 
 mod arena;
 mod bump;
+mod chain;
+mod claims;
+mod growth;
 mod pool;
+mod scope;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 use lightwatch_memory::AllocError;
 
-/// Enough cases to find the corners, few enough that the three run in about a second in debug
-/// (and in about 100 s under Miri, which runs a handful). `PROPTEST_CASES` overrides it.
+/// Enough cases to find the corners, few enough that all of them run in a few seconds in debug;
+/// a handful under Miri. `PROPTEST_CASES` overrides it (`scripts/rust-hardening.sh` sets it for
+/// valgrind and Miri).
 pub fn config() -> Config {
     Config {
         cases: if cfg!(miri) { 6 } else { 1024 },

@@ -65,6 +65,8 @@ fn check_pool(
 ) -> Result<(), TestCaseError> {
     prop_assert_eq!(pool.size(), model.live.len());
     prop_assert_eq!(pool.capacity(), model.capacity);
+    prop_assert_eq!(pool.available(), model.capacity - model.live.len());
+    prop_assert_eq!(pool.chunks(), model.capacity / model.chunk);
     prop_assert_eq!(drops.get(), model.drops);
     let mut regions = Vec::new();
     for &(slot, value, address) in &model.live {
