@@ -1,6 +1,9 @@
 //! The arena: bump allocation over a chain of owned blocks, reset in O(1), scopes that free
 //! what they claimed, no per-allocation bookkeeping.
 //!
+//! Long because the arena is one type: its allocation, reset, scope and checkpoint methods share
+//! the chain's cell, and their unit tests sit beside them.
+//!
 //! Design note: every decision (where a claim goes, growth, what a reset keeps, where a scope
 //! rewinds to) is [`Chain`]'s, which does arithmetic on addresses; [`Arena`] owns the blocks and
 //! hands out references. References borrow the arena (`&self`, like `bumpalo`), and
@@ -13,7 +16,7 @@ use core::cell::UnsafeCell;
 use core::mem::{align_of, size_of, MaybeUninit};
 use core::ptr::NonNull;
 
-use crate::aligned::Region;
+use crate::address::Region;
 use crate::chain::{ArenaOptions, Checkpoint, ResetMode, Retained, Step, BLOCK_ALIGNMENT};
 use crate::{AlignedBlock, AllocError, Chain, Scope};
 

@@ -6,7 +6,7 @@
 //! computed on the absolute address ([`padding`]), so any alignment up to
 //! [`crate::MAX_ALIGNMENT`] holds whatever the block's own alignment is.
 
-use crate::aligned::{check_alignment, padding};
+use crate::address::{check_alignment, padding};
 use crate::AllocError;
 
 /// The bump rule: where the next allocation of `size` bytes aligned to `alignment` starts, in a

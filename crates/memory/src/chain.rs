@@ -1,6 +1,9 @@
 //! The rules of an arena over a chain of blocks: where a claim goes, when and by how much the
 //! chain grows, where a scope rewinds to, and what a reset keeps.
 //!
+//! Long because the rule is one piece: claims, growth, checkpoints and the three reset modes
+//! share the chain's cursor, and its unit tests sit beside it.
+//!
 //! Design note: [`Chain`] is arithmetic on [`Region`]s and touches no memory, like [`Bump`], so
 //! one rule serves [`crate::Arena`] (which owns its blocks), the Node binding (whose blocks may be
 //! V8-owned) and the package's differential test, which runs it beside the TypeScript facade's
@@ -15,7 +18,7 @@
 //! the next cycle of the same work needs no growth), [`ResetMode::Release`] goes back to the
 //! initial block, [`ResetMode::RetainWithLimit`] retains at most a given size.
 
-use crate::aligned::{check_alignment, Region};
+use crate::address::{check_alignment, Region};
 use crate::{AllocError, Bump};
 
 /// How an arena may grow: the options of `new Arena(capacity, { growable, maxCapacity })`.

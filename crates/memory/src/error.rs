@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::aligned::MAX_ALIGNMENT;
+use crate::address::MAX_ALIGNMENT;
 
 /// The JavaScript class an error with a given [`ErrorCode`] is thrown as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -7,6 +7,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
+pub mod address;
 pub mod aligned;
 pub mod arena;
 pub mod bump;
@@ -15,11 +16,12 @@ pub mod error;
 pub mod plan;
 pub mod pool;
 pub mod scope;
+pub mod slot;
 
+pub use address::{check_alignment, padding, Region, MAX_ALIGNMENT};
 pub use aligned::{
-    aligned_alloc, aligned_alloc_zeroed, aligned_delete, aligned_free, aligned_new,
-    check_alignment, layout, padding, AlignedBlock, Region, AVX2_ALIGNMENT, AVX512_ALIGNMENT,
-    MAX_ALIGNMENT,
+    aligned_alloc, aligned_alloc_zeroed, aligned_delete, aligned_free, aligned_new, layout,
+    AlignedBlock, AVX2_ALIGNMENT, AVX512_ALIGNMENT,
 };
 pub use arena::{Arena, DEFAULT_ALIGNMENT};
 pub use bump::Bump;
@@ -29,5 +31,6 @@ pub use chain::{
 };
 pub use error::{AllocError, ErrorClass, ErrorCode};
 pub use plan::{Fit, Lifetime, Order, Plan, PlanOptions, Planner};
-pub use pool::{chunk_size, slot_stride, Pool, Slot, DEFAULT_CAPACITY};
+pub use pool::{Pool, DEFAULT_CAPACITY};
 pub use scope::Scope;
+pub use slot::{chunk_size, slot_stride, Slot};

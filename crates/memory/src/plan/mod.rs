@@ -66,7 +66,7 @@ use std::time::Instant;
 pub use lifetime::Lifetime;
 pub use options::{Fit, Order, PlanOptions, Planner};
 
-use crate::aligned::check_alignment;
+use crate::address::check_alignment;
 use crate::AllocError;
 use conflicts::Conflicts;
 use greedy::{Placement, Placer};
