@@ -24,6 +24,7 @@ use napi::{sys, Env, JsValue};
 use napi_derive::napi;
 
 use crate::block::{self, Block};
+use crate::buffer;
 use crate::error::{self, alloc_error, to_alignment, to_usize};
 use crate::stats::{self, Kind};
 
@@ -129,6 +130,7 @@ impl NativeArena {
             alignment,
         )
         .map_err(|e| alloc_error(env, e))?;
+        block::reserve_one(env, &mut self.blocks, bytes)?;
         let (block, buffer) = Block::allocate(env, bytes, BLOCK_ALIGNMENT, Kind::ArenaBlock)?;
         self.blocks.push(Arc::clone(&block));
         parts(env, &block, buffer)
@@ -166,6 +168,7 @@ impl NativeArena {
                 },
             )
         })?;
+        block::reserve_one(env, &mut self.shadows, padded)?;
         let (block, buffer) = Block::allocate(env, padded, 1, Kind::ArenaBlock)?;
         self.shadows.push(Arc::clone(&block));
         parts(env, &block, buffer)
@@ -258,7 +261,7 @@ impl NativeArena {
             Retained::New(bytes) => {
                 let fresh = Block::allocate(env, bytes, BLOCK_ALIGNMENT, Kind::ArenaBlock);
                 if fresh.is_err() {
-                    block::clear_exception(env);
+                    buffer::clear_exception(env);
                 }
                 fresh.ok()
             }
@@ -323,7 +326,7 @@ impl NativeArena {
                     &format!("the arena has no block {owner}"),
                 ));
             };
-            if !block::is_detached(env, buffer.raw()) {
+            if !buffer::is_detached(env, buffer.raw()) {
                 block.validate(env, buffer.raw())?;
             }
             each[owner as usize].push(buffer.raw());

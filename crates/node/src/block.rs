@@ -1,5 +1,8 @@
 //! A block: one region of memory that JavaScript sees through one `ArrayBuffer` at a time.
 //!
+//! Long because a block's epochs, its two backings and its finalizers are one state machine:
+//! `renew`, `release` and the finalizers can come in any order and meet in the same fields.
+//!
 //! Each `ArrayBuffer` over a block is an *epoch*: `renew` (arena reset, pool clear) detaches the
 //! current one and hands out a fresh one over the same memory, so views cut from the old epoch
 //! read `byteLength === 0` and can never reach memory that now belongs to someone else.
@@ -18,15 +21,18 @@
 //! `LIGHTWATCH_MEMORY_BACKING=v8` forces that fallback, so both are tested everywhere.
 
 use std::cell::Cell;
-use std::ffi::{c_void, CStr};
+use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use lightwatch_memory::{AlignedBlock, ErrorCode, Region};
+use lightwatch_memory::{AlignedBlock, Region};
 use napi::{sys, Env};
 
-use crate::error::{self, alloc_error, invalid_state};
+use crate::buffer::{
+    check, clear_exception, construct_buffer, detach, failure, is_detached, transfer,
+};
+use crate::error::{alloc_error, invalid_state};
 use crate::stats::{self, Kind};
 
 /// Where blocks get their memory.
@@ -128,28 +134,6 @@ unsafe extern "C" fn finalize_epoch(_env: sys::napi_env, _data: *mut c_void, hin
         // finalizer once.
         drop(unsafe { Arc::from_raw(hint.cast_const().cast::<Block>()) });
     });
-}
-
-fn check(env: &Env, status: sys::napi_status, what: &str) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(failure(env, status, what))
-    }
-}
-
-/// The error for a failed N-API call: the exception it left pending, or a coded one.
-#[cold]
-fn failure(env: &Env, status: sys::napi_status, what: &str) -> napi::Error {
-    if status == sys::Status::napi_pending_exception {
-        napi::Error::from_status(napi::Status::PendingException)
-    } else {
-        error::throw(
-            env,
-            ErrorCode::InvalidState,
-            &format!("{what} failed (napi status {status})"),
-        )
-    }
 }
 
 impl Block {
@@ -475,118 +459,18 @@ impl Drop for Block {
     }
 }
 
-/// `globalThis` and `globalThis[name]`.
-fn global_property(env: &Env, name: &CStr) -> napi::Result<(sys::napi_value, sys::napi_value)> {
-    let raw = env.raw();
-    let mut global = ptr::null_mut();
-    let mut value = ptr::null_mut();
-    // SAFETY: valid env, NUL-terminated name, out-pointers to locals.
-    unsafe {
-        check(
+/// Room for one more block in `list` before the block is allocated, so that keeping it cannot
+/// abort the process (a `Vec::push` that fails to grow aborts).
+pub(crate) fn reserve_one(env: &Env, list: &mut Vec<Arc<Block>>, bytes: usize) -> napi::Result<()> {
+    list.try_reserve(1).map_err(|_| {
+        alloc_error(
             env,
-            sys::napi_get_global(raw, &mut global),
-            "napi_get_global",
-        )?;
-        check(
-            env,
-            sys::napi_get_named_property(raw, global, name.as_ptr(), &mut value),
-            "reading a global",
-        )?;
-    }
-    Ok((global, value))
-}
-
-/// `new ArrayBuffer(len)`; `None` (with no exception left pending) if the constructor throws.
-fn construct_buffer(env: &Env, len: usize) -> napi::Result<Option<sys::napi_value>> {
-    let (_, constructor) = global_property(env, c"ArrayBuffer")?;
-    let raw = env.raw();
-    let mut length = ptr::null_mut();
-    let mut buffer = ptr::null_mut();
-    // SAFETY: valid env, values of this call's scope, out-pointers to locals.
-    let status = unsafe {
-        check(
-            env,
-            sys::napi_create_double(raw, len as f64, &mut length),
-            "napi_create_double",
-        )?;
-        sys::napi_new_instance(raw, constructor, 1, &length, &mut buffer)
-    };
-    if status == sys::Status::napi_ok {
-        return Ok(Some(buffer));
-    }
-    // The RangeError V8 threw is replaced by the caller's.
-    clear_exception(env);
-    Ok(None)
-}
-
-/// Clears a pending exception, if any: the caller replaces it with a coded error or recovers.
-pub(crate) fn clear_exception(env: &Env) {
-    let mut pending = false;
-    let mut exception = ptr::null_mut();
-    // SAFETY: valid env and out-pointers to locals.
-    unsafe {
-        sys::napi_is_exception_pending(env.raw(), &mut pending);
-        if pending {
-            sys::napi_get_and_clear_last_exception(env.raw(), &mut exception);
-        }
-    }
-}
-
-/// Whether `value` is a detached `ArrayBuffer`.
-pub(crate) fn is_detached(env: &Env, value: sys::napi_value) -> bool {
-    let mut detached = false;
-    // SAFETY: valid env and value; out-pointer to a local. A non-ArrayBuffer leaves it false.
-    let status = unsafe { sys::napi_is_detached_arraybuffer(env.raw(), value, &mut detached) };
-    status == sys::Status::napi_ok && detached
-}
-
-fn detach(env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
-    // SAFETY: valid env; `buffer` was validated as this block's ArrayBuffer.
-    check(
-        env,
-        unsafe { sys::napi_detach_arraybuffer(env.raw(), buffer) },
-        "napi_detach_arraybuffer",
-    )
-}
-
-/// `structuredClone(buffer, { transfer: [buffer] })`: moves a V8-owned backing store into a new
-/// `ArrayBuffer` and detaches the old one, keeping the memory where it is.
-fn transfer(env: &Env, buffer: sys::napi_value) -> napi::Result<sys::napi_value> {
-    let (global, clone) = global_property(env, c"structuredClone")?;
-    let raw = env.raw();
-    let mut list = ptr::null_mut();
-    let mut options = ptr::null_mut();
-    let mut result = ptr::null_mut();
-    // SAFETY: valid env, values from this call's scope, NUL-terminated names, out-pointers to locals.
-    unsafe {
-        check(
-            env,
-            sys::napi_create_array_with_length(raw, 1, &mut list),
-            "napi_create_array",
-        )?;
-        check(
-            env,
-            sys::napi_set_element(raw, list, 0, buffer),
-            "napi_set_element",
-        )?;
-        check(
-            env,
-            sys::napi_create_object(raw, &mut options),
-            "napi_create_object",
-        )?;
-        check(
-            env,
-            sys::napi_set_named_property(raw, options, c"transfer".as_ptr(), list),
-            "napi_set_named_property",
-        )?;
-        let args = [buffer, options];
-        check(
-            env,
-            sys::napi_call_function(raw, global, clone, args.len(), args.as_ptr(), &mut result),
-            "structuredClone",
-        )?;
-    }
-    Ok(result)
+            lightwatch_memory::AllocError::OutOfMemory {
+                size: bytes,
+                alignment: 1,
+            },
+        )
+    })
 }
 
 /// `{ handle, buffer, start, misalignment, size, backing }`: what the facade needs to cut views

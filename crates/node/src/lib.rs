@@ -17,6 +17,7 @@
 mod aligned;
 mod arena;
 mod block;
+mod buffer;
 mod cage;
 mod error;
 mod plan;
@@ -113,7 +114,7 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
     }
     if data.is_null() {
         // V8 gives no memory to a buffer of zero bytes either: say which it is.
-        let message = if block::is_detached(env, buffer) {
+        let message = if buffer::is_detached(env, buffer) {
             "a detached buffer has no address"
         } else {
             "a buffer of zero bytes has no address (the runtime gives it no memory)"

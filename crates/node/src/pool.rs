@@ -12,6 +12,7 @@ use napi::{Env, JsValue};
 use napi_derive::napi;
 
 use crate::block::{self, Block};
+use crate::buffer;
 use crate::error::{self, alloc_error, to_alignment, to_usize};
 use crate::stats::{self, Kind};
 
@@ -58,6 +59,7 @@ impl NativePool {
         }
         let slots = to_usize(env, slots, "chunk slots")?;
         let bytes = chunk_size(slots, self.stride).map_err(|e| alloc_error(env, e))?;
+        block::reserve_one(env, &mut self.chunks, bytes)?;
         let (block, buffer) = Block::allocate(env, bytes, self.alignment, Kind::PoolChunk)?;
         let mut null = std::ptr::null_mut();
         // SAFETY: valid env; out-pointer to a local.
@@ -104,7 +106,7 @@ impl NativePool {
         // A chunk whose buffer was transferred away is given up, not validated (see `release`).
         self.check_count(env, &current)?;
         for (chunk, buffer) in self.chunks.iter().zip(&current) {
-            if !block::is_detached(env, buffer.raw()) {
+            if !buffer::is_detached(env, buffer.raw()) {
                 chunk.validate(env, buffer.raw())?;
             }
         }
