@@ -29,16 +29,14 @@ export class PlannedPass implements Disposable, PassMemory {
   readonly #tensors: readonly PlannedTensor[];
   /** The block; `null` once disposed. */
   #block: Uint8Array | null;
-  /** Every tensor's view, cut once (for tensors with no recorded type, cut at first use). */
-  readonly #views: (TypedArray | undefined)[];
-  // What the hot path compares, by tensor: the view's type, its length, its alignment, and
-  // whether that alignment is the one a call without `alignment` gets.
-  readonly #types: (TypedArrayConstructor<TypedArray> | undefined)[];
-  readonly #lengths: (number | undefined)[];
-  readonly #alignments: number[];
-  readonly #defaulted: boolean[];
+  /** Every tensor's view and what the hot path compares, in tensor order. */
+  readonly #slots: readonly Slot[];
+  // The plan's steps, each the slot it allocates or frees (`undefined` for the other kind, and
+  // past the end): the hot path reads one record, not one array per field.
+  readonly #allocs: readonly (Slot | undefined)[];
+  readonly #frees: readonly (Slot | undefined)[];
   readonly #offsets: readonly number[];
-  /** The plan's steps: a tensor index to allocate, or `FREE ^ index` to free. */
+  /** The plan's steps: a tensor index to allocate, or `FREE ^ index` to free (messages only). */
   readonly #ops: Int32Array;
   readonly #poison: boolean;
   /** The next op of the current run; -1 between runs. */
@@ -61,20 +59,14 @@ export class PlannedPass implements Disposable, PassMemory {
     const alignment = tensors.reduce((max, tensor) => Math.max(max, tensor.alignment), 1);
     const block = alignedAlloc(bytes, alignment);
     this.#block = block;
-    this.#types = tensors.map((tensor) =>
-      tensor.type === undefined ? undefined : typeNamed(tensor.type),
-    );
-    this.#views = this.#types.map((type, index) =>
-      type === undefined ? undefined : this.#cut(type, index),
-    );
-    this.#lengths = this.#views.map((view) => view?.length);
-    this.#alignments = tensors.map((tensor) => tensor.alignment);
-    this.#defaulted = this.#types.map(
-      (type, index) =>
-        type !== undefined &&
-        this.#alignments[index] === Math.max(DEFAULT_ALIGN, type.BYTES_PER_ELEMENT),
-    );
+    this.#slots = tensors.map((tensor, index) => {
+      const type = tensor.type === undefined ? undefined : typeNamed(tensor.type);
+      const view = type === undefined ? undefined : this.#cut(type, index);
+      return new Slot(type, view, tensor.alignment);
+    });
     this.#ops = opsOf(tensors);
+    this.#allocs = Array.from(this.#ops, (op) => (op >= 0 ? this.#slots[op] : undefined));
+    this.#frees = Array.from(this.#ops, (op) => (op < 0 ? this.#slots[FREE ^ op] : undefined));
   }
 
   /**
@@ -133,19 +125,20 @@ export class PlannedPass implements Disposable, PassMemory {
     alignment?: number,
   ): T {
     const step = this.#step;
-    const index = this.#ops[step] as number;
+    const slot = this.#allocs[step];
     // The common case in a few compares: the planned tensor, of this type and length, at the
-    // planned alignment (the default one, or the one asked, raised to the element size). An
-    // index past the ops, or a free's (negative), finds no type and takes the slow path.
+    // planned alignment (the default one, or the one asked, raised to the element size). A step
+    // past the ops, or a free's, has no slot and takes the slow path.
     if (
-      this.#types[index] === type &&
-      this.#lengths[index] === length &&
+      slot !== undefined &&
+      slot.type === type &&
+      slot.length === length &&
       (alignment === undefined
-        ? this.#defaulted[index] === true
-        : this.#alignments[index] === Math.max(alignment, type.BYTES_PER_ELEMENT))
+        ? slot.defaulted
+        : slot.alignment === Math.max(alignment, type.BYTES_PER_ELEMENT))
     ) {
       this.#step = step + 1;
-      return this.#views[index] as T;
+      return slot.view as T;
     }
     return this.#allocSlow(type, length, alignment);
   }
@@ -181,30 +174,29 @@ export class PlannedPass implements Disposable, PassMemory {
     if (length * type.BYTES_PER_ELEMENT !== tensor.size || align !== tensor.alignment) {
       throw this.#mismatch(step, `alloc of tensor ${index}, ${recorded}`, `alloc of ${asked}`);
     }
-    if (tensor.type !== undefined && this.#types[index] !== type) {
+    const slot = this.#slots[index] as Slot;
+    if (tensor.type !== undefined && slot.type !== type) {
       throw this.#mismatch(step, `alloc of tensor ${index}, ${recorded}`, `alloc of ${asked}`);
     }
     // A tensor planned from lifetimes alone gets its view at its first use, of the type asked;
     // the next runs that ask the same take the hot path.
-    const fresh = this.#types[index] === type ? (this.#views[index] as T) : this.#cut(type, index);
-    this.#views[index] = fresh;
-    this.#types[index] = type as TypedArrayConstructor<TypedArray>;
-    this.#lengths[index] = length;
-    this.#defaulted[index] = align === Math.max(DEFAULT_ALIGN, type.BYTES_PER_ELEMENT);
+    if (slot.type !== type) slot.assign(type, this.#cut(type, index));
+    slot.defaulted = align === Math.max(DEFAULT_ALIGN, type.BYTES_PER_ELEMENT);
     this.#step = step + 1;
-    return fresh;
+    return slot.view as T;
   }
 
   free(view: ArrayBufferView): void {
     const step = this.#step;
-    const op = this.#ops[step];
-    if (op !== undefined && op < 0 && this.#views[FREE ^ op] === view) {
+    const slot = this.#frees[step];
+    if (slot !== undefined && slot.view === view) {
       this.#step = step + 1;
       if (this.#poison) poison(view);
       return;
     }
     if (step === -1) throw codedError('ERR_INVALID_STATE', 'free outside a run');
-    const index = this.#views.indexOf(view as TypedArray);
+    const op = this.#ops[step];
+    const index = this.#slots.findIndex((candidate) => candidate.view === view);
     const asked =
       index === -1 ? 'free of a view this pass does not have' : `free of tensor ${index}`;
     const recorded =
@@ -244,7 +236,7 @@ export class PlannedPass implements Disposable, PassMemory {
   /** Every tensor's view, in allocation order (a tensor planned from lifetimes alone: its first use's). */
   get views(): readonly (TypedArray | undefined)[] {
     this.#live();
-    return this.#views;
+    return this.#slots.map((slot) => slot.view);
   }
 
   /** The block's size in bytes: the plan's `bytes`. */
@@ -267,6 +259,35 @@ export class PlannedPass implements Disposable, PassMemory {
   #live(): Uint8Array {
     if (this.#block === null) throw disposedError('planned pass');
     return this.#block;
+  }
+}
+
+/** One tensor of the pass: its view and what an allocation must ask to get it. */
+class Slot {
+  type: TypedArrayConstructor<TypedArray> | undefined;
+  view: TypedArray | undefined;
+  length: number | undefined;
+  readonly alignment: number;
+  /** Whether `alignment` is the one a call without `alignment` gets. */
+  defaulted: boolean;
+
+  constructor(
+    type: TypedArrayConstructor<TypedArray> | undefined,
+    view: TypedArray | undefined,
+    alignment: number,
+  ) {
+    this.type = type;
+    this.view = view;
+    this.length = view?.length;
+    this.alignment = alignment;
+    this.defaulted =
+      type !== undefined && alignment === Math.max(DEFAULT_ALIGN, type.BYTES_PER_ELEMENT);
+  }
+
+  assign(type: TypedArrayConstructor<TypedArray>, view: TypedArray): void {
+    this.type = type;
+    this.view = view;
+    this.length = view.length;
   }
 }
 
