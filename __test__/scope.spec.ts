@@ -207,3 +207,83 @@ test('under the V8-owned backing a scope maps its claims into a shadow; natively
     t.is((address - start - BigInt(arena.offsetOf(view))) % 65536n, 0n);
   }
 });
+
+test('consecutive scopes in one block: each close detaches exactly its own views', (t) => {
+  // Where `transfer()` keeps the memory, a closing scope's window becomes the next scope's
+  // (ts/transfer.ts); the views of the first must stay detached all the same.
+  using arena = new Arena(4096, { growable: true });
+  const older = arena.alloc(Float32Array, 4);
+  older.fill(1);
+  const closed: Float32Array[] = [];
+  const at = arena.used;
+  for (let round = 0; round < 4; round++) {
+    const scope = arena.scope();
+    const view = arena.alloc(Float32Array, 8);
+    t.is(arena.offsetOf(view), at, 'the same memory each time');
+    for (const old of closed) t.is(old.byteLength, 0, 'a closed scope stays closed');
+    view.fill(round);
+    // A nested scope in the same block gets a buffer of its own.
+    arena.scoped((a) => {
+      const inner = a.alloc(Float32Array, 8);
+      t.not(inner.buffer, view.buffer);
+      inner.fill(9);
+      closed.push(inner);
+    });
+    t.deepEqual([...view], new Array(8).fill(round));
+    scope.close();
+    closed.push(view);
+  }
+  for (const old of closed) t.is(old.byteLength, 0);
+  t.deepEqual([...older], [1, 1, 1, 1]);
+  // Scopes that grew the arena, then resets that replace its blocks, then more scopes.
+  for (const mode of ['retain', 'release', { retainLimit: 8192 }] as const) {
+    arena.scoped((a) => {
+      for (let i = 0; i < 8; i++) a.alloc(Float32Array, 256);
+    });
+    arena.reset(mode);
+    const view = arena.scoped((a) => a.alloc(Float32Array, 8));
+    t.is(view.byteLength, 0);
+    t.is(arena.used, 0);
+  }
+});
+
+test.serial('consecutive scopes, resets and dispose leave nothing behind', (t) => {
+  const before = memoryStats();
+  for (let i = 0; i < 20; i++) {
+    const arena = new Arena(1024, { growable: true });
+    for (let j = 0; j < 3; j++) arena.scoped((a) => a.allocate(2000 * (j % 2) + 8));
+    if (i % 2 === 0) arena.reset(i % 4 === 0 ? 'release' : 'retain');
+    arena.scoped((a) => a.allocate(8));
+    arena.dispose();
+  }
+  t.deepEqual(memoryStats(), before);
+});
+
+// A user can move a block's memory away with `ArrayBuffer.prototype.transfer()` where the
+// runtime has it (Node 21+, Bun, Deno); the arena must then refuse with its code, not fail inside.
+const canTransfer =
+  typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
+(canTransfer ? test : test.skip)(
+  'a buffer its user transferred away: the close or reset that needs it throws ERR_INVALID_STATE, and dispose finishes',
+  (t) => {
+    const moved = (view: ArrayBufferView) =>
+      (view.buffer as ArrayBuffer & { transfer(): ArrayBuffer }).transfer();
+    const arena = new Arena(4096);
+    arena.allocate(8);
+    const scope = arena.scope();
+    const scoped = arena.allocate(8);
+    const away = moved(scoped);
+    const used = arena.used;
+    throwsCode(t, () => scope.close(), Error, 'ERR_INVALID_STATE');
+    t.false(scope.closed, 'nothing changed');
+    t.is(arena.used, used);
+    const base = new Arena(4096);
+    const view = base.allocate(8);
+    const gone = moved(view);
+    throwsCode(t, () => base.reset(), Error, 'ERR_INVALID_STATE');
+    t.is(base.used, 8, 'nothing changed');
+    t.notThrows(() => arena.dispose());
+    t.notThrows(() => base.dispose());
+    t.true(away.byteLength > 0 && gone.byteLength > 0, "the moved memory is its new owner's");
+  },
+);

@@ -30,7 +30,7 @@ import {
 } from './errors';
 import { Holds } from './hold';
 import { Scope, type ScopeRecord } from './scope';
-import { transferInPlace, transfersInPlace } from './transfer';
+import { renewsInPlace, transferInPlace } from './transfer';
 
 import native = require('./native');
 
@@ -78,6 +78,11 @@ interface Block {
   readonly size: number;
   /** Whether its memory is native (a scope gets a window) or V8-owned (a scope gets a shadow). */
   readonly native: boolean;
+  /**
+   * A window no scope uses, that nothing was cut from: what a closing scope's window becomes
+   * where `transfer()` keeps the memory, for the next scope to take (ts/transfer.ts).
+   */
+  spare: ArrayBuffer | null;
 }
 
 /** A shadow: native memory of the arena's own that a scope maps its claims into (V8 backing). */
@@ -122,6 +127,7 @@ function toBlock(parts: {
     misalignment: parts.misalignment,
     size: parts.size,
     native: parts.backing === 'native',
+    spare: null,
   };
 }
 
@@ -290,7 +296,8 @@ export class Arena implements Disposable {
   #openBuffer(handle: native.NativeArena, block: Block, offset: number, size: number): void {
     this.#pending = false;
     if (block.native) {
-      const buffer = handle.window(this.#index);
+      const buffer = block.spare ?? handle.window(this.#index);
+      block.spare = null;
       this.#opened.push({ kind: 'window', block: this.#index, buffer, bias: block.start });
       this.#use(buffer, block.start, block.size);
       return;
@@ -456,20 +463,35 @@ export class Arena implements Disposable {
     const at = this.#scopes.lastIndexOf(record);
     this.#holds.checkDepth('close the scope', at);
     const opened = this.#opened.splice(record.windows);
-    // Windows are detached; the base buffers of blocks the scope entered, and its shadows, are
-    // renewed: in JavaScript where `transfer()` keeps the memory (ts/transfer.ts), else natively.
+    // Windows are detached, or, where `transfer()` keeps the memory, renewed into their block's
+    // spare window; the base buffers of blocks the scope entered, and its shadows, are renewed:
+    // in JavaScript where `transfer()` keeps the memory (ts/transfer.ts), else natively.
     const windows: ArrayBuffer[] = [];
     const native: ArrayBuffer[] = [];
     const renewed: { buffer: ArrayBuffer; done: (fresh: ArrayBuffer) => void; inPlace: boolean }[] =
       [];
+    // Blocks whose spare window this close provides (one each; any other window is detached).
+    const spared = new Set<Block>();
     for (const entry of opened) {
       if (entry.kind === 'window') {
-        windows.push(entry.buffer);
+        const block = this.#blocks[entry.block] as Block;
+        if (block.spare === null && !spared.has(block) && renewsInPlace(entry.buffer, 'native')) {
+          spared.add(block);
+          renewed.push({
+            buffer: entry.buffer,
+            inPlace: true,
+            done: (fresh) => {
+              block.spare = fresh;
+            },
+          });
+        } else {
+          windows.push(entry.buffer);
+        }
         continue;
       }
       const target = entry.kind === 'shadow' ? entry.shadow : (this.#blocks[entry.block] as Block);
       const backing = entry.kind === 'shadow' ? entry.shadow.backing : kind(target as Block);
-      const inPlace = transfersInPlace(backing);
+      const inPlace = renewsInPlace(target.buffer, backing);
       if (!inPlace) native.push(target.buffer);
       renewed.push({
         buffer: target.buffer,
@@ -520,10 +542,16 @@ export class Arena implements Disposable {
       // The common case, without the list: the one block renewed in place, by `transfer()`
       // where it keeps the memory (a fifth of the binding's cost, ts/transfer.ts).
       const block = blocks[0] as Block;
-      block.buffer = transfersInPlace(kind(block))
+      block.buffer = renewsInPlace(block.buffer, kind(block))
         ? transferInPlace(block.buffer)
         : handle.renewFirst(block.buffer);
     } else {
+      // Spare windows go first: the blocks under them may be freed or replaced.
+      const windows = blocks.flatMap((block) => (block.spare === null ? [] : [block.spare]));
+      if (windows.length > 0) {
+        handle.detach(windows);
+        for (const block of blocks) block.spare = null;
+      }
       const kind = limit === undefined ? (mode as 'retain' | 'release') : 'retainLimit';
       const spare = kind === 'release' ? this.#spare : [];
       const kept = handle.reset(
@@ -618,6 +646,10 @@ export class Arena implements Disposable {
     this.#blocks.forEach((block, index) => {
       buffers.push(block.buffer);
       owners.push(index);
+      if (block.spare !== null) {
+        buffers.push(block.spare);
+        owners.push(index);
+      }
     });
     for (const entry of this.#opened) {
       if (entry.kind === 'window') {

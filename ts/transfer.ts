@@ -18,6 +18,15 @@ import native = require('./native');
 
 const probed = new Map<'native' | 'v8', boolean>();
 
+/**
+ * Whether `buffer`, of a block of this backing, can be renewed by `transfer()`: the runtime
+ * keeps the memory, and the buffer still has it. A buffer moved away by its user (detached)
+ * goes to the binding, which refuses it with a coded error before anything changes.
+ */
+export function renewsInPlace(buffer: ArrayBuffer, backing: 'native' | 'v8'): boolean {
+  return transfersInPlace(backing) && !(buffer as ArrayBuffer & { detached: boolean }).detached;
+}
+
 /** Whether `transfer()` moves a block of this backing to a new buffer over the same memory. */
 export function transfersInPlace(backing: 'native' | 'v8'): boolean {
   let known = probed.get(backing);
