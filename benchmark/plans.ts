@@ -13,6 +13,7 @@ import { Arena, type Lifetime, MemoryPlan, type PassMemory } from '../dist/index
 import { type GroupDef, PER_RESET } from './groups';
 import { MASK } from './lifetimes';
 import { planSvg } from './plan-svg';
+import type { PlanRow } from './results';
 
 // Results go here so that no view or length is dead code; masked as in lifetimes.ts.
 let sum = 0;
@@ -87,21 +88,6 @@ interface FixtureSet {
   sizes: number[];
   starts: number[];
   ends: number[];
-}
-
-/** What the planner made of one set. */
-export interface PlanRow {
-  name: string;
-  kind: 'network' | 'random';
-  description: string;
-  tensors: number;
-  naiveBytes: number;
-  greedyBytes: number;
-  bytes: number;
-  lowerBound: number;
-  /** Median planning time from JavaScript, default options, columns built included. */
-  planMs: number;
-  greedyMs: number;
 }
 
 function median(values: number[]): number {

@@ -1,7 +1,6 @@
 /** The shape of `benchmark/results.json`, shared by `bench.ts` (writes it) and `report.ts`. */
 
 import type { MlpResult } from './mlp';
-import type { PlanRow } from './plans';
 
 /** What a case is to its group: the one measured (ours), an alternative, or a reference. */
 export type Role = 'subject' | 'alternative' | 'floor' | 'diagnostic';
@@ -79,4 +78,19 @@ export interface Results {
   /** The planner on the fixture's real networks and random sets (`plans.ts`). */
   plans: PlanRow[];
   targets: Target[];
+}
+
+/** What the planner made of one set. */
+export interface PlanRow {
+  name: string;
+  kind: 'network' | 'random';
+  description: string;
+  tensors: number;
+  naiveBytes: number;
+  greedyBytes: number;
+  bytes: number;
+  lowerBound: number;
+  /** Median planning time from JavaScript, default options, columns built included. */
+  planMs: number;
+  greedyMs: number;
 }

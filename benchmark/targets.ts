@@ -8,12 +8,12 @@
 import { ARENA_LENGTHS } from './groups';
 import { SCOPES_PER_CALL } from './lifetimes';
 import type { MlpVariant } from './mlp';
-import type { PlanRow } from './plans';
 import type {
   CaseResult,
   GroupResult,
   MlpSummary,
   MlpVariantSummary,
+  PlanRow,
   Role,
   Target,
 } from './results';

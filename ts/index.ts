@@ -19,14 +19,8 @@ export {
 } from './aligned';
 export { Arena, type ArenaOptions, DEFAULT_ALIGNMENT, type ResetMode } from './arena';
 export { ERROR_CODES, type ErrorCode, MAX_ALIGNMENT, type MemoryError } from './errors';
-export {
-  type Lifetime,
-  MemoryPlan,
-  type MemoryPlanJSON,
-  type PassMemory,
-  type PlannedTensor,
-  type PlanOptions,
-} from './plan';
+export type { PassMemory, PlannedTensor } from './pass';
+export { type Lifetime, MemoryPlan, type MemoryPlanJSON, type PlanOptions } from './plan';
 export { DEFAULT_CAPACITY, Pool, type PoolOptions } from './pool';
 export { PlannedPass } from './replay';
 export { Scope } from './scope';

@@ -13,26 +13,13 @@
 
 import { alignedDelete, alignedNew } from './aligned';
 import { checkAlignment, checkCount, checkType, codedError, describe } from './errors';
+import type { PassMemory, PlannedTensor } from './pass';
 import { PlannedPass } from './replay';
 import { type TypedArray, type TypedArrayConstructor, typeName, typeNamed } from './typed-array';
 
 import native = require('./native');
 
 const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
-
-/** What a pass sees while it is recorded and while it is replayed: an arena's allocation calls. */
-export interface PassMemory {
-  /** `length` elements of `type`; alignment as `Arena.alloc`'s (16, raised to the element size). */
-  alloc<T extends TypedArray>(
-    type: TypedArrayConstructor<T>,
-    length: number,
-    alignment?: number,
-  ): T;
-  /** `size` bytes as a `Uint8Array`; alignment as `Arena.allocate`'s (16 by default). */
-  allocate(size: number, alignment?: number): Uint8Array;
-  /** Ends a tensor's life: its memory may serve a later tensor of the pass. */
-  free(view: ArrayBufferView): void;
-}
 
 /** One tensor's lifetime, in steps (inclusive: two tensors conflict when their steps meet). */
 export interface Lifetime {
@@ -44,20 +31,6 @@ export interface Lifetime {
   readonly start: number;
   /** The last step the tensor is live at (>= start). */
   readonly end: number;
-}
-
-/** A tensor of a plan: its lifetime, and, for a recorded pass, what was asked for it. */
-export interface PlannedTensor {
-  readonly size: number;
-  readonly alignment: number;
-  readonly start: number;
-  readonly end: number;
-  /** Whether the pass freed it (at step `end`), rather than keeping it to the end. */
-  readonly freed: boolean;
-  /** The typed array type it was allocated as (`'Uint8Array'` for `allocate`), if recorded. */
-  readonly type?: string;
-  /** Its length in elements, if recorded. */
-  readonly length?: number;
 }
 
 /** A plan as JSON: save it with a model, load it with {@link MemoryPlan.fromJSON}. */

@@ -13,7 +13,7 @@
 
 import { alignedAlloc, alignedFree, holdAligned } from './aligned';
 import { checkAlignment, codedError, describe, disposedError, type ErrorCode } from './errors';
-import type { PassMemory, PlannedTensor } from './plan';
+import type { PassMemory, PlannedTensor } from './pass';
 import { type TypedArray, type TypedArrayConstructor, typeNamed } from './typed-array';
 
 import native = require('./native');

@@ -1,6 +1,9 @@
 //! The operation interpreter shared by the fuzz target (`cargo fuzz run operations`) and the
 //! stable-toolchain long run (`cargo run --release --bin long-run`).
 //!
+//! Long because the interpreter and its model are one piece: every operation's arm checks the
+//! model's state that the others update (the growable arenas' part is in `growable.rs`).
+//!
 //! Bytes become a sequence of operations over two arenas, two growable arenas with scopes and
 //! reset modes (`growable.rs`), a `Bump` over an arbitrary base, two pools and a set of aligned
 //! allocations. After every operation the model checks what the crate
@@ -367,7 +370,7 @@ impl Model {
             }
         }
         self.operations += 1;
-        self.check(self.operations % 32 == 0);
+        self.check(self.operations.is_multiple_of(32));
     }
 
     fn arena_allocate(&mut self, a: usize, size: usize, align: usize) {
