@@ -1,6 +1,8 @@
 /**
  * `npm start`: one small inference loop, run three ways.
  *
+ * Long because the demo is one file a reader can run: the model, its three variants, the report.
+ *
  * A 3-layer MLP (16 -> 32 -> 32 -> 10, ReLU, softmax; weights from a fixed-seed generator)
  * classifies a batch of 256 inputs. First the way most JavaScript is written, one sample at a time
  * with a fresh typed array for every activation; then with this package:

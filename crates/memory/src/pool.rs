@@ -1,5 +1,8 @@
 //! The pool: fixed-size slots in chunks, handed out and taken back in O(1) through a free list.
 //!
+//! Long because the free list, chunk growth and the handle checks are one state; most of the
+//! length is the contracts in the doc comments.
+//!
 //! Design note: slots are addressed by [`Slot`] handles (pool id, index, generation) rather than
 //! bare pointers, so that a double free or a handle from another pool is detected in O(1) with no
 //! search: the index finds the slot (`index / chunk_slots` is its chunk, since every chunk has the

@@ -1,5 +1,8 @@
 //! The arena's native side: its chain of blocks, the buffers scopes cut from, growth and reset.
 //!
+//! Long because every native entry point of the arena (blocks, windows, shadows, growth, reset,
+//! dispose) checks the buffers it is handed against the same chain.
+//!
 //! The bump itself runs in the facade (`ts/arena.ts`), in JavaScript: an N-API crossing costs as
 //! much as cutting a view (docs/design.md), so crossing per allocation would double its cost.
 //! The facade follows the core's `Chain` rule; this side makes every decision that allocates or
