@@ -58,6 +58,7 @@ mod greedy;
 mod lifetime;
 mod options;
 mod order;
+mod replay;
 mod search;
 mod verify;
 
@@ -65,6 +66,7 @@ use std::time::Instant;
 
 pub use lifetime::Lifetime;
 pub use options::{Fit, Order, PlanOptions, Planner};
+pub use replay::replayed_lifetimes;
 
 use crate::address::check_alignment;
 use crate::AllocError;
