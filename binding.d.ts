@@ -67,56 +67,64 @@ export declare class NativeAligned {
   /** Whether the memory has been freed. */
   get released(): boolean
   /**
-   * Detaches `current` and frees the memory now.
+   * Detaches every buffer over the block and frees the memory now (a block whose buffer was
+   * transferred away is given up, see `Block::release`).
    *
    * # Errors
-   * `ERR_DOUBLE_FREE` if already freed; `ERR_INVALID_STATE` if `current` is not its buffer.
+   * `ERR_DOUBLE_FREE` if already freed.
    */
-  free(current: unknown): void
+  free(): void
 }
 
-/** An arena's blocks. Made by `createArena`. */
+/** An arena's blocks and the buffers of its scopes. Made by `createArena`. */
 export declare class NativeArena {
   /**
    * Adds a block for a request of `size` bytes aligned to `alignment` that no block has room
-   * for (`available` bytes are left, for the error): `{ buffer, start, misalignment, size }`,
-   * its size given by the core's growth rule.
+   * for (`available` bytes are left, for the error): its parts, its size given by the core's
+   * growth rule. With `depth` above 0 the scope at that depth enters it (see `enter`).
    */
-  grow(size: number, alignment: number, available: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
-  /** A window: a second buffer over block `index` (native backing), for a scope. */
-  window(index: number): ArrayBuffer
+  grow(size: number, alignment: number, available: number, depth: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
   /**
-   * A shadow block of at least `bytes` bytes for a scope (V8-owned backing), over-allocated by
-   * 64 KiB so the facade can start it at any address modulo 64 KiB:
-   * `{ buffer, start: 0, misalignment, size }`.
+   * A window: a buffer of its own over block `index` (native backing) for the scope at
+   * `depth`, which it cuts from until it closes.
    */
-  shadow(bytes: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
-  /** Detaches windows (a scope's close); the memory stays. Every buffer is checked first. */
-  detach(buffers: ArrayBuffer[]): void
+  window(index: number, depth: number): ArrayBuffer
   /**
-   * Detaches base buffers or shadows (a scope's close) and returns new ones over the same
-   * memory, in order. Every buffer is checked first.
+   * Records that the scope at `depth` entered block `index` (growth, or the walk to the next
+   * block with room) and cuts from its base buffer: its close renews that buffer. Returns
+   * the base buffer.
    */
-  renew(buffers: ArrayBuffer[]): ArrayBuffer[]
+  enter(index: number, depth: number): ArrayBuffer
   /**
-   * A `'retain'` reset of an arena of one block (the common case, without lists): detaches
-   * `current`, its base buffer, and returns a new one over the same memory.
+   * A shadow block of at least `bytes` bytes for the scope at `depth` (V8-owned backing): a
+   * spare one with room at any shift, or a new one over-allocated by 64 KiB so the facade can
+   * start it at any address modulo 64 KiB. `{ buffer, start: 0, misalignment, size }`.
    */
-  renewFirst(current: unknown): ArrayBuffer
+  shadow(bytes: number, depth: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
   /**
-   * Resets in `mode` (`'retain'`, `'release'`, or `'retainLimit'` with `limit`): `current` is
-   * every block's base buffer, in order (the facade has closed its scopes, detaching their
-   * buffers); returns the blocks the arena keeps, as parts. Every view of every block is
-   * detached. `'release'` also frees the shadows, whose buffers are `shadows`.
+   * Closes the scopes at `depth` and deeper: ends every buffer they cut from, so their views
+   * are detached and the older ones are not. Returns `[block, buffer, ...]`: the new base
+   * buffers of the blocks they entered, or null if there are none. Checks everything first:
+   * if a buffer it would end was transferred away, it throws and changes nothing.
    */
-  reset(mode: 'retain' | 'release' | 'retainLimit', limit: number | undefined | null, current: ArrayBuffer[], shadows: ArrayBuffer[]): Array<{ handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }>
+  close(depth: number): Array<number | ArrayBuffer> | null
   /**
-   * Detaches every buffer in `current` and frees the memory now; `owners[i]` says whose
-   * `current[i]` is: a block's index, or the number of blocks plus a shadow's index. A block
-   * one of whose buffers was transferred away is given up, not freed (see `Block::release`).
-   * A second call does nothing.
+   * A `'retain'` reset of an arena of one block (the common case, without lists): closes every
+   * scope and returns a new base buffer over the same memory. Every view is detached.
    */
-  dispose(current: ArrayBuffer[], owners: number[]): void
+  renewFirst(): ArrayBuffer
+  /**
+   * Resets in `mode` (`'retain'`, `'release'`, or `'retainLimit'` with `limit`): closes every
+   * scope, and returns the blocks the arena keeps, as parts. Every view of every block is
+   * detached. `'release'` also frees the shadows. Checks everything first.
+   */
+  reset(mode: 'retain' | 'release' | 'retainLimit', limit?: number | undefined | null): Array<{ handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }>
+  /**
+   * Detaches every buffer over every block and frees the memory now. A block one of whose
+   * buffers was transferred away is given up, not freed (see `Block::release`). A second
+   * call does nothing.
+   */
+  dispose(): void
 }
 
 /** A pool's chunks. */
@@ -125,16 +133,26 @@ export declare class NativePool {
   constructor(slotBytes: number, alignment: number)
   /** Bytes from one slot's start to the next. */
   get stride(): number
-  /** Adds a chunk of `slots` zeroed slots: `{ buffer, start }`, slot `i` at `start + i * stride`. */
+  /** Adds a chunk of `slots` zeroed slots: its parts, slot `i` at `start + i * stride`. */
   addChunk(slots: number): { handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
   /**
-   * Detaches every chunk's current buffer (`current[i]` for chunk `i`) and returns new ones
-   * over the same memory.
+   * Ends every buffer over every chunk and returns a new one per chunk, over the same memory:
+   * every view handed out before is detached. Checks every chunk first: if a buffer was
+   * transferred away, it throws and changes nothing.
    */
-  clear(current: ArrayBuffer[]): ArrayBuffer[]
-  /** Detaches every chunk's current buffer and frees all chunks now. A second call does nothing. */
-  dispose(current: ArrayBuffer[]): void
+  clear(): ArrayBuffer[]
+  /**
+   * Detaches every buffer over every chunk and frees them now (a chunk whose buffer was
+   * transferred away is given up, see `Block::release`). A second call does nothing.
+   */
+  dispose(): void
 }
+
+/**
+ * The memory every live block holds now, across all threads, in address order: what the
+ * tamper tests check that no attached view reaches past. Not part of the API.
+ */
+export declare function __liveRegionsForTests(): Array<LiveRegion>
 
 /**
  * Panics on purpose, so the test suite can prove that a panic in the binding becomes a
@@ -172,7 +190,7 @@ export declare function createAligned(size: number, alignment: number): { handle
 
 /**
  * Allocates an arena of `capacity` zeroed bytes, growing as the options allow:
- * `{ handle, buffer, start, misalignment, size }`.
+ * `{ handle, buffer, start, misalignment, size, backing }`.
  *
  * # Errors
  * `ERR_OUT_OF_RANGE` for a capacity of 0 or a `maxCapacity` below it, `ERR_INVALID_ARG_VALUE`
@@ -199,6 +217,14 @@ export interface ErrorCodeEntry {
  * which the facade's `ErrorCode` union and the README's table are checked against.
  */
 export declare function errorCodes(): Array<ErrorCodeEntry>
+
+/** A live block's memory, as `__liveRegionsForTests` lists it. */
+export interface LiveRegion {
+  /** The first byte's address. */
+  address: bigint
+  /** The length in bytes. */
+  length: number
+}
 
 /** The largest alignment accepted anywhere: 64 KiB. */
 export declare const MAX_ALIGNMENT: number
@@ -251,10 +277,12 @@ export interface PlannedLifetimes {
 }
 
 /**
- * Checks offsets saved elsewhere against the lifetimes (aligned, no two live tensors
- * overlapping) and computes the plan's figures.
+ * Checks offsets saved elsewhere (aligned, no two tensors live together overlapping) against
+ * the lifetimes a replay gives the tensors: `freed[i]` is 0 for a tensor its pass never frees,
+ * which lives to the pass's last step (the core's `replayed_lifetimes`). Computes the plan's
+ * figures.
  */
-export declare function planVerify(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, offsets: Float64Array): PlannedLifetimes
+export declare function planVerify(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, freed: Uint8Array, offsets: Float64Array): PlannedLifetimes
 
 /** One step of the arena rule: `{ block, offset, logical }` or `{ grow }`. */
 export interface RuleStep {

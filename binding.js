@@ -842,6 +842,7 @@ module.exports.PoolRule = nativeBinding.PoolRule
 module.exports.NativeAligned = nativeBinding.NativeAligned
 module.exports.NativeArena = nativeBinding.NativeArena
 module.exports.NativePool = nativeBinding.NativePool
+module.exports.__liveRegionsForTests = nativeBinding.__liveRegionsForTests
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.__simulatedCageRefusals = nativeBinding.__simulatedCageRefusals
 module.exports.addressOf = nativeBinding.addressOf

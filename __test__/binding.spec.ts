@@ -1,6 +1,7 @@
-// The native binding trusts nothing JavaScript hands it: a buffer that is not the block's current
-// one is refused before anything is detached or freed. These tests call the raw binding directly,
-// as hostile code could, and check that every refusal is a coded error that changes nothing.
+// The native binding decides what is detached and freed: JavaScript names blocks by index and
+// scopes by depth, never a buffer. These tests call the raw binding directly, as hostile code
+// could, in orders the facade never uses, and check that no call sequence leaves a buffer over
+// freed memory attached, and that every refusal is a coded error that changes nothing.
 import test, { type ExecutionContext } from 'ava';
 
 import {
@@ -17,75 +18,89 @@ import native = require('../ts/native');
 
 import { collect, throwsCode } from './helpers';
 
-test('arena handles refuse buffers that are not their current one', (t) => {
-  const mine = native.createArena(1024);
-  const other = native.createArena(1024);
-  const before = memoryStats();
-  // Typed as buffers: hostile code is not held back by the types.
-  const wrong = [
-    ['another arena buffer', other.buffer],
-    ['a plain ArrayBuffer', new ArrayBuffer(1024)],
-    ['a view instead of a buffer', new Uint8Array(mine.buffer)],
-    ['a number', 0x1000],
-    ['undefined', undefined],
-  ] as [string, ArrayBuffer][];
-  for (const [name, value] of wrong) {
-    throwsCode(t, () => mine.handle.renewFirst(value), Error, 'ERR_INVALID_STATE');
-    throwsCode(
-      t,
-      () => mine.handle.reset('retain', undefined, [value], []),
-      Error,
-      'ERR_INVALID_STATE',
-    );
-    throwsCode(t, () => mine.handle.renew([value]), Error, 'ERR_INVALID_STATE');
-    throwsCode(t, () => mine.handle.detach([value]), Error, 'ERR_INVALID_STATE');
-    throwsCode(t, () => mine.handle.dispose([value], [0]), Error, 'ERR_INVALID_STATE');
-    t.is(mine.buffer.byteLength > 0, true, `${name}: nothing detached`);
-    t.deepEqual(memoryStats(), before, `${name}: nothing freed`);
-  }
-  // A list with one bad buffer changes nothing, even where the others are good.
-  throwsCode(
-    t,
-    () => mine.handle.dispose([mine.buffer, other.buffer], [0, 0]),
-    Error,
-    'ERR_INVALID_STATE',
-  );
-  throwsCode(t, () => mine.handle.dispose([mine.buffer], [1]), Error, 'ERR_INVALID_STATE');
-  throwsCode(t, () => mine.handle.window(1), Error, 'ERR_INVALID_STATE');
-  t.true(mine.buffer.byteLength > 0, 'nothing detached');
-  const fresh = mine.handle.renewFirst(mine.buffer);
-  throwsCode(t, () => mine.handle.renewFirst(mine.buffer), Error, 'ERR_INVALID_STATE');
-  mine.handle.dispose([fresh], [0]);
-  other.handle.dispose([other.buffer], [0]);
-  throwsCode(t, () => mine.handle.renewFirst(fresh), Error, 'ERR_DISPOSED');
-  throwsCode(t, () => mine.handle.grow(16, 16, 0), Error, 'ERR_DISPOSED');
+test('arena dispose detaches every buffer it made, whatever the caller kept', (t) => {
+  const arena = native.createArena(1 << 16);
+  const NATIVE = arena.backing === 'native';
+  const windows = NATIVE ? [arena.handle.window(0, 1), arena.handle.window(0, 2)] : [];
+  const shadow = NATIVE ? undefined : arena.handle.shadow(1024, 1).buffer;
+  const kept = [arena.buffer, ...windows, ...(shadow === undefined ? [] : [shadow])];
+  arena.handle.dispose();
+  for (const buffer of kept) t.is(buffer.byteLength, 0, 'detached before the memory was freed');
+  throwsCode(t, () => arena.handle.window(0, 1), Error, 'ERR_DISPOSED');
+  throwsCode(t, () => arena.handle.grow(16, 16, 0, 0), Error, 'ERR_DISPOSED');
+  t.notThrows(() => arena.handle.dispose(), 'a second dispose does nothing');
 });
 
-test('pool handles validate every chunk buffer before touching any', (t) => {
+test('arena handles refuse block indices and depths they do not have, changing nothing', (t) => {
+  const arena = native.createArena(1024);
+  const before = memoryStats();
+  throwsCode(t, () => arena.handle.window(1, 1), Error, 'ERR_INVALID_STATE');
+  throwsCode(t, () => arena.handle.window(0, 0), Error, 'ERR_INVALID_STATE');
+  throwsCode(t, () => arena.handle.enter(7, 1), Error, 'ERR_INVALID_STATE');
+  throwsCode(t, () => arena.handle.close(0), Error, 'ERR_INVALID_STATE');
+  throwsCode(
+    t,
+    () => arena.handle.reset('sideways' as 'retain'),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  );
+  t.true(arena.buffer.byteLength > 0, 'nothing detached');
+  t.deepEqual(memoryStats(), before, 'nothing allocated or freed');
+  arena.handle.dispose();
+});
+
+test('a close ends the buffers of its depth and deeper, never the older ones', (t) => {
+  const arena = native.createArena(1 << 16);
+  if (arena.backing !== 'native') {
+    const outer = arena.handle.shadow(100, 1).buffer;
+    const inner = arena.handle.shadow(100, 2).buffer;
+    arena.handle.close(2);
+    t.is(inner.byteLength, 0, "the inner scope's shadow buffer is ended");
+    t.true(outer.byteLength > 0);
+    arena.handle.close(1);
+    t.is(outer.byteLength, 0);
+    t.true(arena.buffer.byteLength > 0, 'the base buffer stays');
+    arena.handle.dispose();
+    return;
+  }
+  const outer = arena.handle.window(0, 1);
+  const inner = arena.handle.window(0, 2);
+  const deeper = arena.handle.window(0, 3);
+  t.is(arena.handle.close(2), null, 'no base buffer renewed');
+  t.is(inner.byteLength, 0);
+  t.is(deeper.byteLength, 0);
+  t.true(outer.byteLength > 0 && arena.buffer.byteLength > 0, 'older buffers stay attached');
+  // A reset ends everything, and hands back one fresh base buffer.
+  const fresh = arena.handle.renewFirst();
+  t.is(outer.byteLength, 0);
+  t.is(arena.buffer.byteLength, 0);
+  t.true(fresh.byteLength > 0);
+  t.is(addressOf(fresh), addressOf(new Uint8Array(fresh)), 'the same memory');
+  arena.handle.dispose();
+  t.is(fresh.byteLength, 0);
+});
+
+test('pool clear and dispose end every chunk buffer, whatever the caller kept', (t) => {
   const pool = new native.NativePool(64, 16);
   const a = pool.addChunk(4);
   const b = pool.addChunk(4);
-  throwsCode(t, () => pool.clear([a.buffer]), Error, 'ERR_INVALID_STATE');
-  throwsCode(
-    t,
-    () => pool.clear([a.buffer, new ArrayBuffer(b.buffer.byteLength)]),
-    Error,
-    'ERR_INVALID_STATE',
-  );
-  throwsCode(t, () => pool.clear([b.buffer, a.buffer]), Error, 'ERR_INVALID_STATE');
-  t.true(a.buffer.byteLength > 0 && b.buffer.byteLength > 0, 'nothing detached');
-  const renewed = pool.clear([a.buffer, b.buffer]);
+  const renewed = pool.clear();
   t.is(a.buffer.byteLength, 0);
-  throwsCode(t, () => pool.dispose([renewed[0] as ArrayBuffer]), Error, 'ERR_INVALID_STATE');
-  pool.dispose(renewed);
+  t.is(b.buffer.byteLength, 0);
+  t.is(renewed.length, 2);
+  pool.dispose();
+  for (const buffer of renewed) t.is(buffer.byteLength, 0);
   throwsCode(t, () => pool.addChunk(4), Error, 'ERR_DISPOSED');
+  throwsCode(t, () => pool.clear(), Error, 'ERR_DISPOSED');
 });
 
-test('aligned handles refuse foreign buffers and double frees', (t) => {
+test('aligned handles free their own buffer once; a second free is a double free', (t) => {
   const block = native.createAligned(64, 64);
-  throwsCode(t, () => block.handle.free(new ArrayBuffer(64)), Error, 'ERR_INVALID_STATE');
-  block.handle.free(block.buffer);
-  throwsCode(t, () => block.handle.free(block.buffer), Error, 'ERR_DOUBLE_FREE');
+  t.false(block.handle.released);
+  block.handle.free();
+  t.is(block.buffer.byteLength, 0);
+  t.true(block.handle.released);
+  throwsCode(t, () => block.handle.free(), Error, 'ERR_DOUBLE_FREE');
 });
 
 test('the binding re-checks sizes and alignments itself', (t) => {
@@ -99,7 +114,7 @@ test('the binding re-checks sizes and alignments itself', (t) => {
   const pool = new native.NativePool(2 ** 40, 16);
   // 2 ** 70 bytes: past the largest possible allocation, refused by the core's `chunk_size`.
   throwsCode(t, () => pool.addChunk(2 ** 30), RangeError, 'ERR_OUT_OF_RANGE');
-  pool.dispose([]);
+  pool.dispose();
 });
 
 test('a panic inside the binding becomes a JavaScript exception, and everything still works', (t) => {

@@ -9,6 +9,17 @@
 
 import { checkAlignment, checkLength, checkType, checkView, codedError } from './errors';
 import { Holds } from './hold';
+import {
+  bufferByteLength,
+  bufferOf,
+  byteOffsetOf,
+  max,
+  SafeUint8Array,
+  SafeWeakMap,
+  typedArrayName,
+  weakGet,
+  weakSet,
+} from './intrinsics';
 
 import native = require('./native');
 
@@ -23,11 +34,11 @@ interface Owner {
 
 // Keyed by buffer, so an owner lives exactly as long as its buffer: collecting the buffer
 // collects the handle, whose finalizer frees the memory.
-const owners = new WeakMap<ArrayBuffer, Owner>();
+const owners: WeakMap<ArrayBufferLike, Owner> = new SafeWeakMap();
 
 function allocateBlock(size: number, alignment: number): { buffer: ArrayBuffer; start: number } {
   const parts = native.createAligned(size, alignment);
-  owners.set(parts.buffer, { handle: parts.handle, start: parts.start, holds: new Holds() });
+  weakSet(owners, parts.buffer, { handle: parts.handle, start: parts.start, holds: new Holds() });
   return parts;
 }
 
@@ -46,7 +57,7 @@ export function alignedAlloc(size: number, alignment: number): Uint8Array {
   const bytes = checkLength(size, 'size');
   const align = checkAlignment(alignment);
   const { buffer, start } = allocateBlock(bytes, align);
-  return new Uint8Array(buffer, start, bytes);
+  return new SafeUint8Array(buffer, start, bytes);
 }
 
 /**
@@ -61,8 +72,7 @@ export function alignedNew<T extends TypedArray>(
 ): T {
   const elementSize = checkType(type);
   const count = checkLength(length, 'length');
-  const align =
-    alignment === undefined ? elementSize : Math.max(checkAlignment(alignment), elementSize);
+  const align = alignment === undefined ? elementSize : max(checkAlignment(alignment), elementSize);
   const { buffer, start } = allocateBlock(count * elementSize, align);
   return new type(buffer, start, count);
 }
@@ -100,10 +110,11 @@ export function holdAligned<R>(view: TypedArray, work: PromiseLike<R>): Promise<
 
 function ownerOf(value: unknown): Owner {
   const view = checkView(value, 'view');
-  if (view instanceof DataView) {
+  if (typedArrayName(view) === undefined) {
     throw codedError('ERR_INVALID_ARG_TYPE', 'view must be a typed array; received a DataView');
   }
-  const owner = owners.get(view.buffer as ArrayBuffer);
+  // The view's own slots, not its `buffer`/`byteOffset` properties: those can be replaced.
+  const owner = weakGet(owners, bufferOf(view));
   if (owner === undefined) {
     throw codedError('ERR_FOREIGN_VIEW', 'the view was not returned by alignedAlloc or alignedNew');
   }
@@ -116,14 +127,15 @@ function release(value: unknown): void {
   if (owner.handle.released) {
     throw codedError('ERR_DOUBLE_FREE', 'double free: this aligned buffer has already been freed');
   }
-  // A detached buffer that was never freed was transferred away: give the block up (native code
-  // never frees memory that another buffer may now hold).
-  if (view.buffer.byteLength !== 0 && view.byteOffset !== owner.start) {
+  // A detached buffer that was never freed was transferred away: the native side gives the
+  // block up (it never frees memory that another buffer may now hold).
+  const offset = byteOffsetOf(view);
+  if (bufferByteLength(bufferOf(view)) !== 0 && offset !== owner.start) {
     throw codedError(
       'ERR_FOREIGN_VIEW',
-      `the view starts ${view.byteOffset - owner.start} bytes into an aligned buffer; pass the view that was returned`,
+      `the view starts ${offset - owner.start} bytes into an aligned buffer; pass the view that was returned`,
     );
   }
   owner.holds.check('free the aligned buffer');
-  owner.handle.free(view.buffer);
+  owner.handle.free();
 }

@@ -2,17 +2,18 @@
  * The arena: a bump pointer over a chain of native blocks, handing out zero-copy views; it can
  * grow, reset in three modes, and open scopes.
  *
- * Long because the arena's rule is one piece: the hot path (`#claim`) and the slow path that
- * backs it (next block, growth, the buffers of scopes) share private state, which JavaScript
- * cannot share across modules without a property load on every allocation.
- *
  * Why the bump runs here and not in Rust: an N-API crossing costs about as much as cutting the
  * view itself (docs/design.md), so `alloc` is a few additions and one `new T(buffer, offset,
  * length)`. The rule is the core crate's `Chain` (`crates/memory/src/chain.rs`): the bump in the
  * current block, on the absolute address (known here modulo 65536, `misalignment`, enough for
  * every alignment accepted); then the next block with room; then growth, whose size the native
  * side computes with the core's own function. The package's differential test holds this copy
- * to the core's, step by step. Every decision that allocates or frees memory is native.
+ * to the core's, step by step. Every decision that allocates, frees or ends a buffer is native:
+ * this side asks by block index and scope depth, and never hands a buffer back.
+ *
+ * A claim is a transaction: the new position is computed, the view is cut, and only then is the
+ * position committed, so a claim that throws (a buffer its user moved away with `transfer()`)
+ * changes nothing.
  * @module
  */
 
@@ -29,8 +30,9 @@ import {
   type ErrorCode,
 } from './errors';
 import { Holds } from './hold';
-import { Scope, type ScopeRecord } from './scope';
-import { renewsInPlace, transferInPlace } from './transfer';
+import { append, bufferByteLength, bufferOf, byteOffsetOf, SafeUint8Array } from './intrinsics';
+import { Scope } from './scope';
+import { type BlockFacts, type Opened, ScopeBuffers, type ScopeRecord } from './scope-buffers';
 
 import native = require('./native');
 
@@ -40,7 +42,6 @@ import type { TypedArray, TypedArrayConstructor } from './typed-array';
 // where an imported binding is a property load (tsc) or a getter call (esbuild, tsx) on every
 // allocation (measured: 19 -> 23 ns per `alloc`). The values come from the core.
 const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
-const MAX_ALIGN: number = native.MAX_ALIGNMENT;
 
 /** The alignment of `allocate` and `alloc` when none is given: 16 bytes (SSE, NEON). */
 export const DEFAULT_ALIGNMENT: number = DEFAULT_ALIGN;
@@ -67,81 +68,53 @@ export interface ArenaOptions {
 export type ResetMode = 'retain' | 'release' | { readonly retainLimit: number };
 
 /** A block of the chain, as the hot path cuts from it. */
-interface Block {
+interface Block extends BlockFacts {
   /** Its base buffer (renewed by reset, and by the close of a scope that entered it). */
   buffer: ArrayBuffer;
-  /** Offset of its first byte in `buffer`. */
-  readonly start: number;
-  /** Its first byte's address modulo 65536. */
-  readonly misalignment: number;
-  /** Its bytes: what it adds to the capacity. */
-  readonly size: number;
-  /** Whether its memory is native (a scope gets a window) or V8-owned (a scope gets a shadow). */
-  readonly native: boolean;
-  /**
-   * A window no scope uses, that nothing was cut from: what a closing scope's window becomes
-   * where `transfer()` keeps the memory, for the next scope to take (ts/transfer.ts).
-   */
-  spare: ArrayBuffer | null;
 }
 
-/** A shadow: native memory of the arena's own that a scope maps its claims into (V8 backing). */
-interface Shadow {
-  /** Its place among the arena's shadows, as the native side numbers them. */
-  readonly index: number;
-  buffer: ArrayBuffer;
-  readonly misalignment: number;
-  readonly size: number;
-  readonly backing: 'native' | 'v8';
-}
-
-/** A buffer a scope cuts from, to detach or renew when it closes. */
-type Opened =
-  | {
-      readonly kind: 'window';
-      readonly block: number;
-      readonly buffer: ArrayBuffer;
-      readonly bias: number;
-    }
-  | {
-      readonly kind: 'shadow';
-      readonly block: number;
-      readonly shadow: Shadow;
-      readonly bias: number;
-    }
-  | { readonly kind: 'block'; readonly block: number };
-
-/** The smallest shadow worth making: small scopes share one (docs/design.md, scopes). */
-const MIN_SHADOW = 65536;
-
-function toBlock(parts: {
+/** A block's parts, as the binding returns them. */
+interface Parts {
   buffer: ArrayBuffer;
   start: number;
   misalignment: number;
   size: number;
   backing: 'native' | 'v8';
-}): Block {
+}
+
+function toBlock(parts: Parts): Block {
   return {
     buffer: parts.buffer,
     start: parts.start,
     misalignment: parts.misalignment,
     size: parts.size,
     native: parts.backing === 'native',
-    spare: null,
   };
 }
 
-/** The backing of a block's memory. */
-function kind(block: Block): 'native' | 'v8' {
-  return block.native ? 'native' : 'v8';
-}
-
 /**
- * The bytes up to the next multiple of `alignment` from `address` (the core's `padding`; `#claim`
- * inlines it). `&` is exact for any safe integer here, since every alignment divides 2 ** 32.
+ * The bytes up to the next multiple of `alignment` from `address` (the core's `padding`; the hot
+ * path inlines it). `&` is exact for any safe integer here, since every alignment divides 2 ** 32.
  */
 function padding(address: number, alignment: number): number {
   return -address & (alignment - 1);
+}
+
+/** Where a claim lands outside the hot path: everything the arena commits once the view is cut. */
+interface Move {
+  readonly buffer: ArrayBuffer;
+  readonly bias: number;
+  readonly limit: number;
+  readonly index: number;
+  readonly before: number;
+  readonly cursor: number;
+  readonly misalignment: number;
+  /** A scope's new buffer in the current block, or `null`. */
+  readonly opened: Opened | null;
+  /** Whether the innermost scope moved to another block (it then cuts from its base buffer). */
+  readonly entered: boolean;
+  /** A block the arena grew by, or `null`. */
+  readonly grown: Block | null;
 }
 
 /** Reads a private field for {@link blockMisalignments}; set by the class's static block. */
@@ -162,7 +135,14 @@ let inspect: (arena: Arena) => number[];
  */
 export class Arena implements Disposable {
   static {
-    inspect = (arena) => arena.#blocks.map((block) => block.misalignment);
+    inspect = (arena) => {
+      const out: number[] = [];
+      const blocks = arena.#blocks;
+      for (let index = 0; index < blocks.length; index++) {
+        append(out, (blocks[index] as Block).misalignment);
+      }
+      return out;
+    };
   }
 
   // The hot path: the buffer cut from, where the current block's offset 0 is in it, the end of
@@ -176,20 +156,12 @@ export class Arena implements Disposable {
 
   #handle: native.NativeArena | null;
   readonly #growable: boolean;
-  readonly #blocks: Block[];
+  #blocks: Block[];
   #index = 0;
   /** The bytes of the blocks before the current one: used, tails included. */
   #before = 0;
   #capacity: number;
-  /** Open scopes, outermost first. */
-  readonly #scopes: ScopeRecord[] = [];
-  /** Whether the innermost open scope has yet to get a buffer of its own in the current block. */
-  #pending = false;
-  /** Buffers opened for scopes, in order; each scope owns those from its `windows` on. */
-  readonly #opened: Opened[] = [];
-  /** Shadows no open scope uses, and every shadow's count. */
-  #spare: Shadow[] = [];
-  #shadows = 0;
+  readonly #scopes = new ScopeBuffers();
   readonly #holds = new Holds();
 
   /**
@@ -233,13 +205,13 @@ export class Arena implements Disposable {
    * @param alignment a power of two from 1 to 65536; 16 by default.
    * @throws RangeError `ERR_ARENA_EXHAUSTED` if they do not fit and the arena may not grow (or
    *   not that far); see also the argument errors of the constructor, and
-   *   `ERR_INVALID_ALIGNMENT`. `Error` `ERR_DISPOSED` after dispose.
+   *   `ERR_INVALID_ALIGNMENT`. `Error` `ERR_DISPOSED` after dispose; `ERR_INVALID_STATE` if the
+   *   memory was moved away from the arena (`transfer()`).
    */
   allocate(size: number, alignment?: number): Uint8Array {
     if (typeof size !== 'number' || size >>> 0 !== size) checkLength(size, 'size');
     const align = alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment);
-    const offset = this.#claim(size, align);
-    return new Uint8Array(this.#buffer, offset, size);
+    return this.#cut(SafeUint8Array, size, size, align);
   }
 
   /**
@@ -260,113 +232,129 @@ export class Arena implements Disposable {
     if (typeof length !== 'number' || length >>> 0 !== length) checkLength(length, 'length');
     let align = alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment);
     if (align < elementSize) align = elementSize;
-    // The claim first: its slow path may change the buffer.
-    const offset = this.#claim(length * elementSize, align);
-    return new type(this.#buffer, offset, length);
+    return this.#cut(type, length, length * elementSize, align);
   }
 
-  /** Claims `size` bytes aligned to `alignment`; returns their offset in `#buffer`. */
-  #claim(size: number, alignment: number): number {
+  /** Claims `size` bytes aligned to `alignment` and cuts `length` elements of `type` there. */
+  #cut<T>(
+    type: new (buffer: ArrayBuffer, offset: number, length: number) => T,
+    length: number,
+    size: number,
+    alignment: number,
+  ): T {
     const cursor = this.#cursor;
     const offset = cursor + (-(this.#misalignment + cursor) & (alignment - 1)); // `padding`
     const end = offset + size;
-    if (end > this.#limit) return this.#miss(size, alignment);
+    if (end > this.#limit) return this.#cutSlow(type, length, size, alignment);
+    let view: T;
+    try {
+      view = new type(this.#buffer, this.#bias + offset, length);
+    } catch {
+      // Only a buffer moved away (detached) refuses a cut that fits: nothing is committed.
+      throw this.#movedAway();
+    }
     this.#cursor = end;
-    return this.#bias + offset;
+    return view;
   }
 
   /** The slow path: a scope's first claim here, the end of a shadow, or the end of the block. */
-  #miss(size: number, alignment: number): number {
-    const handle = this.#handle;
-    if (handle === null) throw disposedError('arena');
-    const block = this.#blocks[this.#index] as Block;
-    const offset = this.#cursor + padding(this.#misalignment + this.#cursor, alignment);
-    if (offset <= block.size && size <= block.size - offset) {
-      this.#openBuffer(handle, block, offset, size);
-    } else {
-      this.#advance(handle, size, alignment);
+  #cutSlow<T>(
+    type: new (buffer: ArrayBuffer, offset: number, length: number) => T,
+    length: number,
+    size: number,
+    alignment: number,
+  ): T {
+    const move = this.#move(this.#live(), size, alignment);
+    const offset = move.cursor + padding(move.misalignment + move.cursor, alignment);
+    // The buffer comes from the native side, which checked it, or is checked in `#move`.
+    const view = new type(move.buffer, move.bias + offset, length);
+    this.#buffer = move.buffer;
+    this.#bias = move.bias;
+    this.#limit = move.limit;
+    this.#index = move.index;
+    this.#before = move.before;
+    this.#misalignment = move.misalignment;
+    this.#cursor = offset + size;
+    if (move.grown !== null) {
+      append(this.#blocks, move.grown);
+      this.#capacity += move.grown.size;
     }
-    return this.#claim(size, alignment);
+    if (move.opened !== null || move.entered) this.#scopes.commit(move.opened);
+    return view;
   }
 
   /**
-   * Gives the innermost scope a buffer of its own in the current block, from `offset` for at
-   * least `size` bytes: a window over the block (native memory) or a shadow (V8-owned).
+   * Where a claim the hot path refused lands: a buffer of its own for the innermost scope in the
+   * current block, else the next block with room, else a new block if the arena may grow.
+   * Commits nothing; the native side may have made a buffer, which it ends if never used.
    */
-  #openBuffer(handle: native.NativeArena, block: Block, offset: number, size: number): void {
-    this.#pending = false;
-    if (block.native) {
-      const buffer = block.spare ?? handle.window(this.#index);
-      block.spare = null;
-      this.#opened.push({ kind: 'window', block: this.#index, buffer, bias: block.start });
-      this.#use(buffer, block.start, block.size);
-      return;
+  #move(handle: native.NativeArena, size: number, alignment: number): Move {
+    const index = this.#index;
+    const block = this.#blocks[index] as Block;
+    const cursor = this.#cursor;
+    const offset = cursor + padding(this.#misalignment + cursor, alignment);
+    if (offset <= block.size && size <= block.size - offset && this.#scopes.depth > 0) {
+      const cut = this.#scopes.bufferFor(handle, index, block, offset, size);
+      return {
+        buffer: cut.buffer,
+        bias: cut.bias,
+        limit: cut.limit,
+        index,
+        before: this.#before,
+        cursor,
+        misalignment: this.#misalignment,
+        opened: cut,
+        entered: false,
+        grown: null,
+      };
     }
-    // A shadow maps logical offset `offset` to an address equal to the block's modulo 65536,
-    // so the bump's padding, and so every figure and alignment, is the block's own.
-    const room = block.size - offset;
-    const want = Math.min(room, Math.max(size, MIN_SHADOW));
-    const target = (block.misalignment + offset) % MAX_ALIGN;
-    const shadow = this.#takeShadow(handle, want);
-    const shift = (target - shadow.misalignment + MAX_ALIGN) % MAX_ALIGN;
-    const bias = shift - offset;
-    this.#opened.push({ kind: 'shadow', block: this.#index, shadow, bias });
-    this.#use(shadow.buffer, bias, offset + Math.min(room, shadow.size - shift));
-  }
-
-  /** A spare shadow with room for `bytes` at any shift, or a new one. */
-  #takeShadow(handle: native.NativeArena, bytes: number): Shadow {
-    const at = this.#spare.findIndex((shadow) => shadow.size - (MAX_ALIGN - 1) >= bytes);
-    if (at >= 0) return this.#spare.splice(at, 1)[0] as Shadow;
-    const parts = handle.shadow(bytes);
-    return {
-      index: this.#shadows++,
-      buffer: parts.buffer,
-      misalignment: parts.misalignment,
-      size: parts.size,
-      backing: parts.backing,
-    };
-  }
-
-  /** Moves to the next block with room for the request, growing if none has and the arena may. */
-  #advance(handle: native.NativeArena, size: number, alignment: number): void {
     const blocks = this.#blocks;
-    for (let index = this.#index + 1; index < blocks.length; index++) {
-      const block = blocks[index] as Block;
-      const offset = padding(block.misalignment, alignment);
-      if (offset <= block.size && size <= block.size - offset) {
-        this.#enter(index);
-        return;
+    let before = this.#before + block.size;
+    for (let next = index + 1; next < blocks.length; next++) {
+      const candidate = blocks[next] as Block;
+      const at = padding(candidate.misalignment, alignment);
+      if (at <= candidate.size && size <= candidate.size - at) {
+        return this.#enter(handle, next, candidate, before);
       }
+      before += candidate.size;
     }
     if (!this.#growable) throw this.#exhausted(size, alignment);
-    const block = toBlock(handle.grow(size, alignment, this.#capacity - this.#used()));
-    blocks.push(block);
-    this.#capacity += block.size;
-    this.#enter(blocks.length - 1);
+    const grown = toBlock(
+      handle.grow(size, alignment, this.#capacity - this.#used(), this.#scopes.touch()),
+    );
+    const moved = this.#enterBlock(blocks.length, grown, before, grown.buffer);
+    return { ...moved, grown };
   }
 
-  /** Makes block `index` (after the current one) current; the blocks between are given up. */
-  #enter(index: number): void {
-    const blocks = this.#blocks;
-    for (let skipped = this.#index; skipped < index; skipped++) {
-      this.#before += (blocks[skipped] as Block).size;
+  /**
+   * Moves to block `index` (after the current one; the blocks between are given up). No view of
+   * it is live (claims only move forward), so the innermost scope, if any, cuts from its base
+   * buffer, which the native side renews when that scope closes.
+   */
+  #enter(handle: native.NativeArena, index: number, block: Block, before: number): Move {
+    let buffer = block.buffer;
+    if (this.#scopes.depth > 0) {
+      buffer = this.#scopes.enter(handle, index);
+      block.buffer = buffer;
+    } else if (bufferByteLength(buffer) === 0) {
+      throw this.#movedAway();
     }
-    this.#index = index;
-    this.#cursor = 0;
-    this.#pending = false;
-    const block = blocks[index] as Block;
-    this.#misalignment = block.misalignment;
-    // No view of this block is live (claims only move forward), so the scopes cut from its
-    // base buffer, which the innermost one renews when it closes.
-    if (this.#scopes.length > 0) this.#opened.push({ kind: 'block', block: index });
-    this.#use(block.buffer, block.start, block.size);
+    return this.#enterBlock(index, block, before, buffer);
   }
 
-  #use(buffer: ArrayBuffer, bias: number, limit: number): void {
-    this.#buffer = buffer;
-    this.#bias = bias;
-    this.#limit = limit;
+  #enterBlock(index: number, block: Block, before: number, buffer: ArrayBuffer): Move {
+    return {
+      buffer,
+      bias: block.start,
+      limit: block.size,
+      index,
+      before,
+      cursor: 0,
+      misalignment: block.misalignment,
+      opened: null,
+      entered: this.#scopes.depth > 0,
+      grown: null,
+    };
   }
 
   #exhausted(size: number, alignment: number): Error & { code: ErrorCode } {
@@ -374,6 +362,14 @@ export class Arena implements Disposable {
     return codedError(
       'ERR_ARENA_EXHAUSTED',
       `arena exhausted: requested ${size} bytes aligned to ${alignment}, ${this.#capacity - this.#used()} of ${this.#capacity} bytes available`,
+    );
+  }
+
+  #movedAway(): Error & { code: ErrorCode } {
+    this.#live();
+    return codedError(
+      'ERR_INVALID_STATE',
+      "the arena's memory was moved away (ArrayBuffer.prototype.transfer, or a structured-clone transfer); dispose the arena",
     );
   }
 
@@ -388,20 +384,14 @@ export class Arena implements Disposable {
    */
   scope(): Scope {
     this.#live();
-    const record: ScopeRecord = {
+    const record = this.#scopes.open({
       index: this.#index,
       cursor: this.#cursor,
       before: this.#before,
-      windows: this.#opened.length,
       buffer: this.#buffer,
       bias: this.#bias,
       limit: this.#limit,
-      pending: this.#pending,
-      closed: false,
-    };
-    this.#scopes.push(record);
-    // The scope gets a buffer of its own at its first claim (none if it claims nothing).
-    this.#pending = true;
+    });
     this.#limit = -1;
     return new Scope(record, (closing) => this.#close(closing));
   }
@@ -422,18 +412,7 @@ export class Arena implements Disposable {
       scope.close();
       throw error;
     }
-    if (result instanceof Promise) {
-      return result.then(
-        (value: unknown) => {
-          scope.close();
-          return value;
-        },
-        (error: unknown) => {
-          scope.close();
-          throw error;
-        },
-      ) as R;
-    }
+    if (isThenable(result)) return closeAfter(result, scope) as R;
     scope.close();
     return result;
   }
@@ -453,73 +432,29 @@ export class Arena implements Disposable {
    */
   hold<R>(work: PromiseLike<R>): Promise<R> {
     this.#live();
-    return this.#holds.take(work, this, this.#scopes.length);
+    return this.#holds.take(work, this, this.#scopes.depth);
   }
 
   /** Closes `record`'s scope and every scope opened after it. */
   #close(record: ScopeRecord): void {
     if (record.closed) return;
     const handle = this.#live();
-    const at = this.#scopes.lastIndexOf(record);
-    this.#holds.checkDepth('close the scope', at);
-    const opened = this.#opened.splice(record.windows);
-    // Windows are detached, or, where `transfer()` keeps the memory, renewed into their block's
-    // spare window; the base buffers of blocks the scope entered, and its shadows, are renewed:
-    // in JavaScript where `transfer()` keeps the memory (ts/transfer.ts), else natively.
-    const windows: ArrayBuffer[] = [];
-    const native: ArrayBuffer[] = [];
-    const renewed: { buffer: ArrayBuffer; done: (fresh: ArrayBuffer) => void; inPlace: boolean }[] =
-      [];
-    // Blocks whose spare window this close provides (one each; any other window is detached).
-    const spared = new Set<Block>();
-    for (const entry of opened) {
-      if (entry.kind === 'window') {
-        const block = this.#blocks[entry.block] as Block;
-        if (block.spare === null && !spared.has(block) && renewsInPlace(entry.buffer, 'native')) {
-          spared.add(block);
-          renewed.push({
-            buffer: entry.buffer,
-            inPlace: true,
-            done: (fresh) => {
-              block.spare = fresh;
-            },
-          });
-        } else {
-          windows.push(entry.buffer);
-        }
-        continue;
+    if (!this.#scopes.isOpen(record)) return;
+    this.#holds.checkDepth('close the scope', record.depth - 1);
+    // The native side checks first and ends the scopes' buffers; if it throws, nothing changed.
+    const renewed = this.#scopes.close(handle, record);
+    if (renewed !== null) {
+      for (let at = 0; at + 1 < renewed.length; at += 2) {
+        (this.#blocks[renewed[at] as number] as Block).buffer = renewed[at + 1] as ArrayBuffer;
       }
-      const target = entry.kind === 'shadow' ? entry.shadow : (this.#blocks[entry.block] as Block);
-      const backing = entry.kind === 'shadow' ? entry.shadow.backing : kind(target as Block);
-      const inPlace = renewsInPlace(target.buffer, backing);
-      if (!inPlace) native.push(target.buffer);
-      renewed.push({
-        buffer: target.buffer,
-        inPlace,
-        done: (fresh) => {
-          target.buffer = fresh;
-          if (entry.kind === 'shadow') this.#spare.push(entry.shadow);
-        },
-      });
     }
-    try {
-      if (windows.length > 0) handle.detach(windows);
-      const fresh = native.length > 0 ? handle.renew(native) : [];
-      let next = 0;
-      for (const entry of renewed) {
-        entry.done(entry.inPlace ? transferInPlace(entry.buffer) : (fresh[next++] as ArrayBuffer));
-      }
-    } catch (error) {
-      this.#opened.push(...opened);
-      throw error;
-    }
-    for (const closing of this.#scopes.splice(at)) closing.closed = true;
     this.#index = record.index;
     this.#cursor = record.cursor;
     this.#before = record.before;
     this.#misalignment = (this.#blocks[record.index] as Block).misalignment;
-    this.#pending = record.pending;
-    this.#use(record.buffer, record.bias, record.limit);
+    this.#buffer = record.buffer;
+    this.#bias = record.bias;
+    this.#limit = record.limit;
   }
 
   /**
@@ -529,51 +464,40 @@ export class Arena implements Disposable {
    * zeroed: it holds what its last user wrote, as `Buffer.allocUnsafe` does.
    * @throws TypeError `ERR_INVALID_ARG_VALUE` for another `mode`, and nothing changes;
    *   RangeError `ERR_OUT_OF_RANGE` for a `retainLimit` that is not a safe integer >= 0;
-   *   Error `ERR_BUSY` while a hold is pending; Error `ERR_DISPOSED` after dispose.
+   *   Error `ERR_BUSY` while a hold is pending; `ERR_INVALID_STATE` if the memory was moved away
+   *   (nothing changes then); `ERR_DISPOSED` after dispose.
    */
   reset(mode: ResetMode = 'retain'): void {
     const handle = this.#live();
     const limit = resetLimit(mode);
     this.#holds.check('reset the arena');
-    const first = this.#scopes[0];
-    if (first !== undefined) this.#close(first);
     const blocks = this.#blocks;
     if (mode === 'retain' && blocks.length === 1) {
-      // The common case, without the list: the one block renewed in place, by `transfer()`
-      // where it keeps the memory (a fifth of the binding's cost, ts/transfer.ts).
-      const block = blocks[0] as Block;
-      block.buffer = renewsInPlace(block.buffer, kind(block))
-        ? transferInPlace(block.buffer)
-        : handle.renewFirst(block.buffer);
+      // The common case, without lists: the one block renewed in place (the native side closes
+      // the scopes and ends every buffer first).
+      (blocks[0] as Block).buffer = handle.renewFirst();
     } else {
-      // Spare windows go first: the blocks under them may be freed or replaced.
-      const windows = blocks.flatMap((block) => (block.spare === null ? [] : [block.spare]));
-      if (windows.length > 0) {
-        handle.detach(windows);
-        for (const block of blocks) block.spare = null;
-      }
       const kind = limit === undefined ? (mode as 'retain' | 'release') : 'retainLimit';
-      const spare = kind === 'release' ? this.#spare : [];
-      const kept = handle.reset(
-        kind,
-        limit,
-        blocks.map((block) => block.buffer),
-        spare.sort((a, b) => a.index - b.index).map((shadow) => shadow.buffer),
-      );
-      blocks.length = 0;
-      for (const parts of kept) blocks.push(toBlock(parts));
-      this.#capacity = blocks.reduce((sum, block) => sum + block.size, 0);
-      if (kind === 'release') {
-        this.#spare = [];
-        this.#shadows = 0;
+      const kept = handle.reset(kind, limit);
+      const fresh: Block[] = [];
+      let capacity = 0;
+      for (let at = 0; at < kept.length; at++) {
+        const block = toBlock(kept[at] as Parts);
+        append(fresh, block);
+        capacity += block.size;
       }
+      this.#blocks = fresh;
+      this.#capacity = capacity;
     }
+    this.#scopes.closeAll();
     this.#index = 0;
     this.#before = 0;
     this.#cursor = 0;
-    const block = blocks[0] as Block;
+    const block = this.#blocks[0] as Block;
     this.#misalignment = block.misalignment;
-    this.#use(block.buffer, block.start, block.size);
+    this.#buffer = block.buffer;
+    this.#bias = block.start;
+    this.#limit = block.size;
   }
 
   /**
@@ -585,20 +509,20 @@ export class Arena implements Disposable {
   offsetOf(view: ArrayBufferView): number {
     this.#live();
     checkView(view, 'view');
-    const buffer = view.buffer;
+    const buffer = bufferOf(view);
+    const byteOffset = byteOffsetOf(view);
     const blocks = this.#blocks;
     let before = 0;
-    for (const block of blocks) {
-      if (block.buffer === buffer) return before + view.byteOffset - block.start;
+    for (let index = 0; index < blocks.length; index++) {
+      const block = blocks[index] as Block;
+      if (block.buffer === buffer) return before + byteOffset - block.start;
       before += block.size;
     }
-    for (const entry of this.#opened) {
-      if (entry.kind === 'block') continue;
-      const mine = entry.kind === 'window' ? entry.buffer : entry.shadow.buffer;
-      if (mine !== buffer) continue;
+    const opened = this.#scopes.find(buffer);
+    if (opened !== undefined) {
       let start = 0;
-      for (let index = 0; index < entry.block; index++) start += (blocks[index] as Block).size;
-      return start + view.byteOffset - entry.bias;
+      for (let index = 0; index < opened.block; index++) start += (blocks[index] as Block).size;
+      return start + byteOffset - opened.bias;
     }
     throw codedError(
       'ERR_FOREIGN_VIEW',
@@ -640,37 +564,12 @@ export class Arena implements Disposable {
     const handle = this.#handle;
     if (handle === null) return;
     this.#holds.check('dispose the arena');
-    const buffers: ArrayBuffer[] = [];
-    const owners: number[] = [];
-    const blocks = this.#blocks.length;
-    this.#blocks.forEach((block, index) => {
-      buffers.push(block.buffer);
-      owners.push(index);
-      if (block.spare !== null) {
-        buffers.push(block.spare);
-        owners.push(index);
-      }
-    });
-    for (const entry of this.#opened) {
-      if (entry.kind === 'window') {
-        buffers.push(entry.buffer);
-        owners.push(entry.block);
-      } else if (entry.kind === 'shadow') {
-        buffers.push(entry.shadow.buffer);
-        owners.push(blocks + entry.shadow.index);
-      }
-    }
-    for (const shadow of this.#spare) {
-      buffers.push(shadow.buffer);
-      owners.push(blocks + shadow.index);
-    }
-    handle.dispose(buffers, owners);
     this.#handle = null;
-    for (const record of this.#scopes.splice(0)) record.closed = true;
-    this.#opened.length = 0;
-    this.#spare = [];
+    this.#scopes.closeAll();
     this.#limit = -1;
     this.#cursor = 0;
+    // The native side detaches every buffer it made over the arena's memory, then frees it.
+    handle.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -680,6 +579,24 @@ export class Arena implements Disposable {
   #live(): native.NativeArena {
     if (this.#handle === null) throw disposedError('arena');
     return this.#handle;
+  }
+}
+
+/** Whether `value` has a `then` method (a promise, or a thenable). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** Waits for `work` (awaited: it settles once, whatever its `then` does), then closes `scope`. */
+async function closeAfter(work: PromiseLike<unknown>, scope: Scope): Promise<unknown> {
+  try {
+    return await work;
+  } finally {
+    scope.close();
   }
 }
 

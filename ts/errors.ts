@@ -7,6 +7,17 @@
 
 import { constants } from 'node:buffer';
 
+import {
+  isBufferView,
+  isSafeIntegerValue,
+  reflectApply,
+  SafeError,
+  SafeRangeError,
+  SafeTypeError,
+  sameValue,
+  sliceText,
+  toJSONText,
+} from './intrinsics';
 import { elementSize } from './typed-array';
 
 import native = require('./native');
@@ -47,29 +58,47 @@ export const MAX_ALIGNMENT: number = native.MAX_ALIGNMENT;
  */
 export function codedError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   const kind = ERROR_CODES[code];
+  // The constructors captured at load, and `code` defined: a replaced global or a setter on
+  // `Error.prototype` cannot make an error of ours lose its code.
   const error =
     kind === 'TypeError'
-      ? new TypeError(message)
+      ? new SafeTypeError(message)
       : kind === 'RangeError'
-        ? new RangeError(message)
-        : new Error(message);
-  return Object.assign(error, { code });
+        ? new SafeRangeError(message)
+        : new SafeError(message);
+  reflectApply(defineOwn, undefined, [
+    error,
+    'code',
+    { __proto__: null, value: code, writable: true, enumerable: true, configurable: true },
+  ]);
+  return error as Error & { code: ErrorCode };
 }
+
+const defineOwn = Reflect.defineProperty;
 
 /** A short, safe description of a received value for error messages. */
 export function describe(value: unknown): string {
   switch (typeof value) {
     case 'number':
-      return Object.is(value, -0) ? 'number -0' : `number ${value}`;
+      return sameValue(value, -0) ? 'number -0' : `number ${value}`;
     case 'bigint':
       return `bigint ${value}n`;
     case 'string':
-      return `string ${JSON.stringify(value.length > 32 ? `${value.slice(0, 32)}...` : value)}`;
+      return `string ${toJSONText(value.length > 32 ? `${sliceText(value, 0, 32)}...` : value)}`;
     case 'function':
-      return `function ${value.name || '(anonymous)'}`;
+      try {
+        return `function ${value.name || '(anonymous)'}`;
+      } catch {
+        return 'a function';
+      }
     case 'object':
       if (value === null) return 'null';
-      return `an instance of ${value.constructor?.name ?? 'Object'}`;
+      // A user's object may have a getter here that throws: the message is not worth it.
+      try {
+        return `an instance of ${value.constructor?.name ?? 'Object'}`;
+      } catch {
+        return 'an object';
+      }
     default:
       return String(value);
   }
@@ -83,7 +112,7 @@ export function checkCount(value: unknown, name: string): number {
       `${name} must be a number; received ${describe(value)}`,
     );
   }
-  if (!Number.isSafeInteger(value) || value < 0) {
+  if (!isSafeIntegerValue(value) || value < 0) {
     throw codedError(
       'ERR_OUT_OF_RANGE',
       `${name} must be a non-negative safe integer; received ${describe(value)}`,
@@ -127,7 +156,7 @@ export function checkAlignment(value: unknown): number {
     typeof value === 'number' &&
     value >= 1 &&
     value <= MAX_ALIGNMENT &&
-    Number.isInteger(value) &&
+    (value | 0) === value &&
     (value & (value - 1)) === 0
   ) {
     return value;
@@ -166,7 +195,7 @@ function typeArgumentError(type: unknown): Error & { code: ErrorCode } {
 
 /** @internal `value` must be a typed array or DataView. */
 export function checkView(value: unknown, name: string): ArrayBufferView {
-  if (!ArrayBuffer.isView(value)) {
+  if (!isBufferView(value)) {
     throw codedError(
       'ERR_INVALID_ARG_TYPE',
       `${name} must be a typed array or DataView; received ${describe(value)}`,

@@ -7,71 +7,93 @@
  * "this memory is in use until `work` settles": until then, whatever would detach or free it
  * throws `ERR_BUSY` and changes nothing. The hold's promise keeps its owner reachable, so the
  * garbage collector cannot free held memory either.
+ *
+ * Each hold is a token, released once, by its own identity, when `work` settles. `work` is
+ * awaited, never asked to call us back: `await` reads no `then` of a promise (a real promise
+ * settles once, whatever own `then` it was given) and gives a thenable one-shot resolving
+ * functions, so a thenable that calls back twice, a `then` that throws or returns anything, a
+ * patched `Promise.prototype.then` or `constructor`: none can release a hold twice, or another
+ * one. A failed argument check takes no hold.
  * @module
  */
 
 import { codedError, describe, type ErrorCode } from './errors';
+import { append } from './intrinsics';
 
-/** A pending hold: what it keeps alive, and where it was taken (how many scopes were open). */
-interface Pending {
-  readonly owner: object;
+/** One pending hold: released once, by identity. */
+interface Token {
+  /** How many scopes were open in the arena when it was taken (0 elsewhere). */
   readonly depth: number;
+  released: boolean;
 }
 
-/** @internal The holds of one arena, pool or aligned buffer. */
+/** @internal The holds of one arena, pool, planned pass or aligned buffer. */
 export class Holds {
-  readonly #pending: Pending[] = [];
+  /** Pending holds by the depth they were taken at (own elements, grown with `append`). */
+  readonly #byDepth: number[] = [0];
+  #count = 0;
 
   /** How many holds are pending. */
   get count(): number {
-    return this.#pending.length;
+    return this.#count;
   }
 
   /**
    * Holds until `work` settles, and settles as `work` does. `owner` is kept reachable until
-   * then (through `work`'s reactions, whoever holds `work`: the native operation does), so the
-   * garbage collector cannot free its memory; `depth` is the number of scopes open in the arena
-   * when the hold is taken (0 elsewhere).
-   * @throws TypeError `ERR_INVALID_ARG_TYPE` if `work` is not a promise or thenable.
+   * then (by the pending `await` on `work`, whoever holds `work`: the native operation does), so
+   * the garbage collector cannot free its memory; `depth` is the number of scopes open in the
+   * arena when the hold is taken (0 elsewhere).
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` if `work` is not a promise or thenable; nothing
+   *   is held then.
    */
   take<R>(work: PromiseLike<R>, owner: object, depth = 0): Promise<R> {
-    if (
-      (typeof work !== 'object' && typeof work !== 'function') ||
-      work === null ||
-      typeof (work as { then?: unknown }).then !== 'function'
-    ) {
-      throw codedError(
-        'ERR_INVALID_ARG_TYPE',
-        `work must be a promise (of the native work that uses the memory); received ${describe(work)}`,
-      );
+    if ((typeof work !== 'object' && typeof work !== 'function') || work === null) {
+      throw notWork(work);
     }
-    const pending: Pending = { owner, depth };
-    this.#pending.push(pending);
-    const release = () => {
-      this.#pending.splice(this.#pending.indexOf(pending), 1);
-    };
-    return Promise.resolve(work).then(
-      (value) => {
-        release();
-        return value;
-      },
-      (error: unknown) => {
-        release();
-        throw error;
-      },
-    );
+    // Read once, before anything is counted: a getter that throws leaves nothing behind.
+    if (typeof (work as { then?: unknown }).then !== 'function') throw notWork(work);
+    const token: Token = { depth, released: false };
+    while (this.#byDepth.length <= depth) append(this.#byDepth, 0);
+    this.#byDepth[depth] = (this.#byDepth[depth] as number) + 1;
+    this.#count++;
+    return this.#settle(work, token, owner);
+  }
+
+  async #settle<R>(work: PromiseLike<R>, token: Token, owner: object): Promise<R> {
+    try {
+      return await work;
+    } finally {
+      this.#release(token, owner);
+    }
+  }
+
+  /** Releases `token`'s hold, once. `owner` is only here to be reachable until now. */
+  #release(token: Token, owner: object): void {
+    void owner;
+    if (token.released) return;
+    token.released = true;
+    this.#byDepth[token.depth] = (this.#byDepth[token.depth] as number) - 1;
+    this.#count--;
   }
 
   /** Throws `ERR_BUSY` if any hold is pending: `doing` says what was refused. */
   check(doing: string): void {
-    if (this.#pending.length > 0) throw busy(doing, this.#pending.length);
+    if (this.#count > 0) throw busy(doing, this.#count);
   }
 
   /** Throws `ERR_BUSY` if a hold taken while more than `depth` scopes were open is pending. */
   checkDepth(doing: string, depth: number): void {
-    const inside = this.#pending.filter((pending) => pending.depth > depth).length;
+    let inside = 0;
+    for (let at = depth + 1; at < this.#byDepth.length; at++) inside += this.#byDepth[at] as number;
     if (inside > 0) throw busy(doing, inside);
   }
+}
+
+function notWork(work: unknown): Error {
+  return codedError(
+    'ERR_INVALID_ARG_TYPE',
+    `work must be a promise (of the native work that uses the memory); received ${describe(work)}`,
+  );
 }
 
 function busy(doing: string, count: number): Error & { code: ErrorCode } {

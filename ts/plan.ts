@@ -15,9 +15,16 @@
 
 import { alignedDelete, alignedNew } from './aligned';
 import { checkAlignment, checkCount, checkType, codedError, describe } from './errors';
+import { append, isArrayValue, mapLookup, mapStore, SafeMap, SafeUint8Array } from './intrinsics';
 import type { PassMemory, PlannedTensor } from './pass';
-import { PlannedPass } from './replay';
-import { type TypedArray, type TypedArrayConstructor, typeName, typeNamed } from './typed-array';
+import { createPass, type PlannedPass } from './replay';
+import {
+  elementSize,
+  type TypedArray,
+  type TypedArrayConstructor,
+  typeName,
+  typeNamed,
+} from './typed-array';
 
 import native = require('./native');
 
@@ -79,9 +86,23 @@ export class MemoryPlan {
   readonly #lowerBound: number;
   readonly #naiveBytes: number;
 
-  private constructor(tensors: readonly PlannedTensor[], planned: Planned) {
-    this.#tensors = Object.freeze(tensors.map((tensor) => Object.freeze({ ...tensor })));
-    this.#offsets = Object.freeze(Array.from(planned.offsets));
+  private constructor(token: typeof CREATE, tensors: readonly PlannedTensor[], planned: Planned) {
+    if (token !== CREATE) {
+      throw codedError(
+        'ERR_INVALID_STATE',
+        'a MemoryPlan is made by MemoryPlan.record, fromLifetimes, greedyBySize or fromJSON',
+      );
+    }
+    const frozen: PlannedTensor[] = [];
+    for (let at = 0; at < tensors.length; at++) {
+      append(frozen, freeze({ ...(tensors[at] as PlannedTensor) }));
+    }
+    const offsets: number[] = [];
+    for (let at = 0; at < planned.offsets.length; at++) {
+      append(offsets, planned.offsets[at] as number);
+    }
+    this.#tensors = freeze(frozen);
+    this.#offsets = freeze(offsets);
     this.#bytes = planned.bytes;
     this.#lowerBound = planned.lowerBound;
     this.#naiveBytes = planned.naiveBytes;
@@ -108,7 +129,10 @@ export class MemoryPlan {
     const recorder = new Recorder();
     try {
       const result: unknown = pass(recorder);
-      if (result instanceof Promise) {
+      if (isThenable(result)) {
+        // The abandoned promise must not reject unhandled (that ends the process): awaiting it
+        // handles it. Its later calls on `mem` find the recording over, and throw there.
+        void settleQuietly(result);
         throw codedError(
           'ERR_INVALID_ARG_VALUE',
           'pass must be synchronous: a plan records the order of allocations, which awaits would make depend on timing',
@@ -118,7 +142,7 @@ export class MemoryPlan {
       recorder.close();
     }
     const tensors = recorder.tensors();
-    return new MemoryPlan(tensors, plan(native.planLifetimes, tensors, effort));
+    return new MemoryPlan(CREATE, tensors, plan(native.planLifetimes, tensors, effort));
   }
 
   /**
@@ -131,7 +155,7 @@ export class MemoryPlan {
   static fromLifetimes(lifetimes: readonly Lifetime[], options: PlanOptions = {}): MemoryPlan {
     const effort = checkOptions(options);
     const tensors = checkLifetimes(lifetimes);
-    return new MemoryPlan(tensors, plan(native.planLifetimes, tensors, effort));
+    return new MemoryPlan(CREATE, tensors, plan(native.planLifetimes, tensors, effort));
   }
 
   /**
@@ -141,12 +165,13 @@ export class MemoryPlan {
    */
   static greedyBySize(lifetimes: readonly Lifetime[]): MemoryPlan {
     const tensors = checkLifetimes(lifetimes);
-    return new MemoryPlan(tensors, plan(native.planGreedyBySize, tensors, undefined));
+    return new MemoryPlan(CREATE, tensors, plan(native.planGreedyBySize, tensors, undefined));
   }
 
   /**
-   * A plan saved with {@link MemoryPlan.toJSON}, checked again: each offset aligned, no two
-   * tensors whose lifetimes meet sharing a byte.
+   * A plan saved with {@link MemoryPlan.toJSON}, checked again as it will replay: each offset
+   * aligned, no two tensors live at a common step sharing a byte, where a tensor the pass never
+   * frees (`freed: false`) lives to the pass's last step, whatever `end` it was saved with.
    * @throws TypeError `ERR_INVALID_ARG_VALUE` for JSON that is not such a plan, or whose offsets
    *   overlap or are misaligned.
    */
@@ -158,23 +183,26 @@ export class MemoryPlan {
       candidate === null ||
       candidate.format !== 'lightwatch-memory-plan' ||
       candidate.version !== 1 ||
-      !Array.isArray(candidate.tensors) ||
-      !Array.isArray(candidate.offsets)
+      !isArrayValue(candidate.tensors) ||
+      !isArrayValue(candidate.offsets)
     ) {
       throw codedError(
         'ERR_INVALID_ARG_VALUE',
         `json must be a plan from MemoryPlan.toJSON() (format 'lightwatch-memory-plan', version 1); received ${describe(value)}`,
       );
     }
-    const tensors = checkLifetimes(candidate.tensors).map((lifetime, index) => {
+    const lifetimes = checkLifetimes(candidate.tensors);
+    const tensors: PlannedTensor[] = [];
+    for (let index = 0; index < lifetimes.length; index++) {
       const saved = (candidate.tensors as PlannedTensor[])[index] as PlannedTensor;
-      return checkRecorded(lifetime, saved, index);
-    });
-    const offsets = candidate.offsets.map((offset, index) =>
-      checkCount(offset, `offsets[${index}]`),
-    );
-    const planned = native.planVerify(...columns(tensors), Float64Array.from(offsets));
-    return new MemoryPlan(tensors, planned);
+      append(tensors, checkRecorded(lifetimes[index] as PlannedTensor, saved, index));
+    }
+    const offsets = new Float64Array(candidate.offsets.length);
+    for (let index = 0; index < offsets.length; index++) {
+      offsets[index] = checkCount(candidate.offsets[index], `offsets[${index}]`);
+    }
+    const planned = native.planVerify(...columns(tensors), freedColumn(tensors), offsets);
+    return new MemoryPlan(CREATE, tensors, planned);
   }
 
   /** The block the plan needs, in bytes. */
@@ -222,6 +250,12 @@ export class MemoryPlan {
    * @throws RangeError `ERR_OUT_OF_MEMORY` if the system refuses the block.
    */
   instantiate(options: { readonly poison?: boolean } = {}): PlannedPass {
+    if (typeof options !== 'object' || options === null) {
+      throw codedError(
+        'ERR_INVALID_ARG_TYPE',
+        `options must be an object; received ${describe(options)}`,
+      );
+    }
     const poison = options.poison === undefined ? false : options.poison;
     if (typeof poison !== 'boolean') {
       throw codedError(
@@ -229,23 +263,27 @@ export class MemoryPlan {
         `poison must be a boolean; received ${describe(poison)}`,
       );
     }
-    return new PlannedPass(this.#tensors, this.#offsets, this.#bytes, poison);
+    // Checked again, natively, as it will replay: whatever built this plan.
+    return createPass(this.#tensors, this.#offsets, this.#bytes, poison);
   }
+}
+
+/** A tensor as the recorder sees it grow: its end moves when it is freed, or at the close. */
+interface Recorded {
+  size: number;
+  alignment: number;
+  start: number;
+  end: number;
+  freed: boolean;
+  type: string;
+  length: number;
 }
 
 /** The recording allocator: memory of its own for each tensor, detached on free. */
 class Recorder implements PassMemory {
   readonly #views: TypedArray[] = [];
-  readonly #records: {
-    size: number;
-    alignment: number;
-    start: number;
-    end: number;
-    freed: boolean;
-    type: string;
-    length: number;
-  }[] = [];
-  readonly #index = new Map<ArrayBufferView, number>();
+  readonly #records: Recorded[] = [];
+  readonly #index: Map<ArrayBufferView, number> = new SafeMap();
   #step = 0;
   #closed = false;
 
@@ -260,10 +298,10 @@ class Recorder implements PassMemory {
     let align = alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment);
     if (align < elementSize) align = elementSize;
     const view = alignedNew(type, count, align);
-    this.#index.set(view, this.#views.length);
-    this.#views.push(view);
+    mapStore(this.#index, view as ArrayBufferView, this.#views.length);
+    append(this.#views, view as TypedArray);
     const step = this.#step++;
-    this.#records.push({
+    append(this.#records, {
       size: count * elementSize,
       alignment: align,
       start: step,
@@ -276,12 +314,12 @@ class Recorder implements PassMemory {
   }
 
   allocate(size: number, alignment?: number): Uint8Array {
-    return this.alloc(Uint8Array, size, alignment ?? DEFAULT_ALIGN);
+    return this.alloc(SafeUint8Array, size, alignment ?? DEFAULT_ALIGN);
   }
 
   free(view: ArrayBufferView): void {
     this.#open();
-    const index = this.#index.get(view);
+    const index = mapLookup(this.#index, view);
     const record = index === undefined ? undefined : this.#records[index];
     if (index === undefined || record === undefined || record.freed) {
       throw codedError(
@@ -289,9 +327,10 @@ class Recorder implements PassMemory {
         `step ${this.#step}: free of ${record?.freed ? `tensor ${index}, already freed` : 'a view this pass did not allocate'}`,
       );
     }
+    // The memory first: if it is held (`holdAligned`), the free throws and nothing is recorded.
+    alignedDelete(this.#views[index] as TypedArray);
     record.freed = true;
     record.end = this.#step++;
-    alignedDelete(this.#views[index] as TypedArray);
   }
 
   #open(): void {
@@ -306,16 +345,26 @@ class Recorder implements PassMemory {
   /** Ends the recording: tensors never freed live to the last step; all memory is freed. */
   close(): void {
     this.#closed = true;
-    const last = Math.max(0, this.#step - 1);
-    this.#records.forEach((record, index) => {
-      if (record.freed) return;
+    const last = this.#step > 0 ? this.#step - 1 : 0;
+    for (let index = 0; index < this.#records.length; index++) {
+      const record = this.#records[index] as Recorded;
+      if (record.freed) continue;
       record.end = last;
-      alignedDelete(this.#views[index] as TypedArray);
-    });
+      try {
+        alignedDelete(this.#views[index] as TypedArray);
+      } catch {
+        // Held by the pass's own `holdAligned`: the garbage collector frees it once the work
+        // settles and the view is dropped.
+      }
+    }
   }
 
   tensors(): PlannedTensor[] {
-    return this.#records.map((record) => ({ ...record }));
+    const out: PlannedTensor[] = [];
+    for (let at = 0; at < this.#records.length; at++) {
+      append(out, { ...(this.#records[at] as PlannedTensor) });
+    }
+    return out;
   }
 }
 
@@ -328,13 +377,43 @@ function columns(
   const alignments = new Float64Array(n);
   const starts = new Float64Array(n);
   const ends = new Float64Array(n);
-  tensors.forEach((tensor, i) => {
+  for (let i = 0; i < n; i++) {
+    const tensor = tensors[i] as PlannedTensor;
     sizes[i] = tensor.size;
     alignments[i] = tensor.alignment;
     starts[i] = tensor.start;
     ends[i] = tensor.end;
-  });
+  }
   return [sizes, alignments, starts, ends];
+}
+
+/** 1 for each tensor its pass frees, 0 for one it keeps to the end. */
+function freedColumn(tensors: readonly PlannedTensor[]): Uint8Array {
+  const freed = new Uint8Array(tensors.length);
+  for (let i = 0; i < tensors.length; i++) freed[i] = (tensors[i] as PlannedTensor).freed ? 1 : 0;
+  return freed;
+}
+
+/** Made by this module only: the constructor's guard (see {@link MemoryPlan}). */
+const CREATE: unique symbol = Symbol('MemoryPlan');
+const freeze = Object.freeze;
+
+/** Whether `value` has a `then` method (a promise, or a thenable). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** Waits for `work` and drops its outcome (awaiting marks a rejection handled). */
+async function settleQuietly(work: PromiseLike<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch {
+    // The pass was refused already; what it does later is its own.
+  }
 }
 
 function plan(
@@ -358,13 +437,15 @@ function checkOptions(options: unknown): number | undefined {
 
 /** Checks each lifetime's types and ranges; `start <= end` is the core's rule. */
 function checkLifetimes(lifetimes: unknown): PlannedTensor[] {
-  if (!Array.isArray(lifetimes)) {
+  if (!isArrayValue(lifetimes)) {
     throw codedError(
       'ERR_INVALID_ARG_TYPE',
       `lifetimes must be an array; received ${describe(lifetimes)}`,
     );
   }
-  return lifetimes.map((lifetime: unknown, index) => {
+  const out: PlannedTensor[] = [];
+  for (let index = 0; index < lifetimes.length; index++) {
+    const lifetime: unknown = lifetimes[index];
     if (typeof lifetime !== 'object' || lifetime === null) {
       throw codedError(
         'ERR_INVALID_ARG_TYPE',
@@ -372,14 +453,15 @@ function checkLifetimes(lifetimes: unknown): PlannedTensor[] {
       );
     }
     const { size, alignment, start, end } = lifetime as Lifetime;
-    return {
+    append(out, {
       size: checkCount(size, `lifetimes[${index}].size`),
       alignment: alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment),
       start: checkCount(start, `lifetimes[${index}].start`),
       end: checkCount(end, `lifetimes[${index}].end`),
       freed: true,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 /** A saved tensor's recorded type and length, checked against its size. */
@@ -395,7 +477,7 @@ function checkRecorded(
   if (saved.type === undefined) return { ...lifetime, freed };
   const type = typeNamed(saved.type);
   const length = checkCount(saved.length, `tensors[${index}].length`);
-  if (type === undefined || length * type.BYTES_PER_ELEMENT !== lifetime.size) {
+  if (type === undefined || length * (elementSize(type) as number) !== lifetime.size) {
     throw codedError(
       'ERR_INVALID_ARG_VALUE',
       `tensors[${index}]: ${describe(saved.type)} of length ${length} is not ${lifetime.size} bytes`,

@@ -21,8 +21,9 @@ import {
   describe,
   disposedError,
 } from './errors';
-
 import { Holds } from './hold';
+import { append, fillView, floorOf, isBufferView, max } from './intrinsics';
+import { zeroOf } from './typed-array';
 
 import native = require('./native');
 
@@ -44,13 +45,39 @@ export interface PoolOptions {
 /** The slots of the first chunk, and of each later one, when `initialCapacity` is not given. */
 export const DEFAULT_CAPACITY: number = native.DEFAULT_CAPACITY;
 
-/** Each view this pool hands out carries its slot index under this key. */
-const SLOT = Symbol('lightwatch-memory.slot');
-type Tagged = { [SLOT]?: number };
+/** Returns its argument from a constructor: what lets {@link SlotTag} stamp a view it did not make. */
+const Identity = function (this: unknown, target: object) {
+  return target;
+} as unknown as new (
+  target: object,
+) => object;
+
+/**
+ * The slot index each view of a pool carries, as a private field stamped on the view: no
+ * property, getter or `defineProperty` of user code can read, fake or change it.
+ */
+class SlotTag extends Identity {
+  readonly #slot: number;
+
+  private constructor(view: object, slot: number) {
+    super(view);
+    this.#slot = slot;
+  }
+
+  static stamp(view: object, slot: number): void {
+    new SlotTag(view, slot);
+  }
+
+  static read(value: unknown): number | undefined {
+    return typeof value === 'object' && value !== null && #slot in value
+      ? (value as SlotTag).#slot
+      : undefined;
+  }
+}
 
 /** @internal The slot index a pool's view carries (for the differential test). */
 export function slotOf(view: TypedArray): number | undefined {
-  return (view as Tagged)[SLOT];
+  return SlotTag.read(view);
 }
 
 /**
@@ -70,6 +97,8 @@ export class Pool<T extends TypedArray> implements Disposable {
   readonly #zero: boolean;
   /** Bytes from one slot's start to the next (the core's `slot_stride`). */
   readonly #stride: number;
+  /** What `zero: true` fills a reused slot with: `0n` for the 64-bit integer types. */
+  readonly #zeroValue: number | bigint;
   #handle: native.NativePool | null;
   /** One buffer per chunk (the current epoch), and where its first slot starts. */
   #buffers: ArrayBuffer[] = [];
@@ -81,10 +110,15 @@ export class Pool<T extends TypedArray> implements Disposable {
    * slot order, not when its chunk arrives: a pool of a million slots costs nothing up front.
    */
   #views: T[] = [];
+  // Typed arrays with their lengths kept here: a typed array's `length` is a getter on its
+  // prototype, which user code can replace.
   /** 1 for a live slot, 0 for a free one, by slot index (as far as views are cut). */
   #live: Uint8Array = new Uint8Array(64);
-  /** Indices of freed slots, all cut; `allocate` pops the last. */
-  #free: number[] = [];
+  #liveRoom = 64;
+  /** Indices of freed slots, all cut, as a stack: `allocate` pops the last. */
+  #free: Uint32Array = new Uint32Array(64);
+  #freeRoom = 64;
+  #freeCount = 0;
   /** Slots below this index held data before the last `clear`: not zero when cut again. */
   #dirty = 0;
   readonly #holds = new Holds();
@@ -107,7 +141,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     const { initialCapacity = DEFAULT_CAPACITY, alignment, zero = false } = options;
     const chunkSlots = checkPositive(initialCapacity, 'initialCapacity');
     const align =
-      alignment === undefined ? elementSize : Math.max(checkAlignment(alignment), elementSize);
+      alignment === undefined ? elementSize : max(checkAlignment(alignment), elementSize);
     if (typeof zero !== 'boolean') {
       throw codedError(
         'ERR_INVALID_ARG_TYPE',
@@ -115,6 +149,7 @@ export class Pool<T extends TypedArray> implements Disposable {
       );
     }
     this.#type = type;
+    this.#zeroValue = zeroOf(type);
     this.#length = slotLength;
     this.#chunkSlots = chunkSlots;
     this.#zero = zero;
@@ -123,7 +158,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     try {
       this.#grow();
     } catch (error) {
-      this.#handle.dispose([]);
+      this.#handle.dispose();
       throw error;
     }
   }
@@ -136,27 +171,42 @@ export class Pool<T extends TypedArray> implements Disposable {
    *   `ERR_DISPOSED` after dispose.
    */
   allocate(): T {
-    if (this.#free.length === 0) return this.#cutNext();
-    const slot = this.#free.pop() as number;
+    const count = this.#freeCount;
+    if (count === 0) return this.#cutNext();
+    const slot = this.#free[count - 1] as number;
     const view = this.#views[slot] as T;
-    // Every slot in the free list was used: zero it if asked.
-    if (this.#zero) view.fill(0 as never);
+    // Every slot in the free list was used: zero it if asked, with the builtin `fill` (no
+    // user code runs) and the type's own zero (`0n` for BigInt64Array), before the slot leaves
+    // the free list; a view whose memory was moved away refuses, and nothing changes.
+    if (this.#zero) this.#zeroSlot(view);
+    this.#freeCount = count - 1;
     this.#live[slot] = 1;
     return view;
+  }
+
+  #zeroSlot(view: T): void {
+    try {
+      fillView(view, this.#zeroValue);
+    } catch {
+      throw this.#movedAway();
+    }
   }
 
   /** Cuts the view of the first slot never used since the last clear, growing if needed. */
   #cutNext(): T {
     const slot = this.#views.length;
     if (slot === this.#capacity) this.#grow();
+    // Cut, zero and tag before anything is recorded: if one throws, nothing changes.
     const view = this.#cut(slot);
-    if (this.#zero && slot < this.#dirty) view.fill(0 as never);
-    if (slot === this.#live.length) {
+    if (this.#zero && slot < this.#dirty) this.#zeroSlot(view);
+    SlotTag.stamp(view, slot);
+    if (slot === this.#liveRoom) {
       const live = new Uint8Array(2 * slot);
-      live.set(this.#live);
+      copy(this.#live, live, slot);
       this.#live = live;
+      this.#liveRoom = 2 * slot;
     }
-    this.#views.push(view);
+    append(this.#views, view);
     this.#live[slot] = 1;
     return view;
   }
@@ -168,18 +218,26 @@ export class Pool<T extends TypedArray> implements Disposable {
    *   is not a typed array; Error `ERR_DISPOSED` after dispose.
    */
   deallocate(view: T): void {
-    const slot = typeof view === 'object' && view !== null ? (view as Tagged)[SLOT] : undefined;
+    const slot = SlotTag.read(view);
     if (slot === undefined || this.#views[slot] !== view) throw this.#notMine(view);
     if (this.#live[slot] !== 1) {
       throw codedError('ERR_DOUBLE_FREE', `double free: pool slot ${slot} is already free`);
     }
+    const count = this.#freeCount;
+    if (count === this.#freeRoom) {
+      const free = new Uint32Array(2 * count);
+      copy(this.#free, free, count);
+      this.#free = free;
+      this.#freeRoom = 2 * count;
+    }
+    this.#free[count] = slot;
+    this.#freeCount = count + 1;
     this.#live[slot] = 0;
-    this.#free.push(slot);
   }
 
   #notMine(view: unknown): Error {
     if (this.#handle === null) return disposedError('pool');
-    if (!ArrayBuffer.isView(view)) {
+    if (!isBufferView(view)) {
       return codedError(
         'ERR_INVALID_ARG_TYPE',
         `view must be a typed array; received ${describe(view)}`,
@@ -198,11 +256,13 @@ export class Pool<T extends TypedArray> implements Disposable {
   clear(): void {
     const handle = this.#handleOrThrow();
     this.#holds.check('clear the pool');
-    this.#buffers = handle.clear(this.#buffers);
-    this.#dirty = Math.max(this.#dirty, this.#views.length);
+    // The native side checks every chunk, then ends every buffer over them: if it throws,
+    // nothing changed.
+    this.#buffers = handle.clear();
+    this.#dirty = max(this.#dirty, this.#views.length);
     this.#views = [];
-    this.#live.fill(0);
-    this.#free = [];
+    this.#live = new Uint8Array(this.#liveRoom);
+    this.#freeCount = 0;
   }
 
   /**
@@ -219,7 +279,7 @@ export class Pool<T extends TypedArray> implements Disposable {
   /** Live slots. */
   get size(): number {
     this.#handleOrThrow();
-    return this.#views.length - this.#free.length;
+    return this.#views.length - this.#freeCount;
   }
 
   /** All slots, live and free. */
@@ -231,7 +291,7 @@ export class Pool<T extends TypedArray> implements Disposable {
   /** Free slots: what can be allocated without growing (`capacity - size`). */
   get available(): number {
     this.#handleOrThrow();
-    return this.#capacity - this.#views.length + this.#free.length;
+    return this.#capacity - this.#views.length + this.#freeCount;
   }
 
   /** The number of chunks; a full pool grows by one chunk of `initialCapacity` slots. */
@@ -248,13 +308,15 @@ export class Pool<T extends TypedArray> implements Disposable {
     const handle = this.#handle;
     if (handle === null) return;
     this.#holds.check('dispose the pool');
-    handle.dispose(this.#buffers);
     this.#handle = null;
     this.#buffers = [];
     this.#views = [];
     this.#live = new Uint8Array(0);
-    this.#free = [];
+    this.#liveRoom = 0;
+    this.#freeCount = 0;
     this.#capacity = 0;
+    // The native side detaches every buffer it made over the chunks, then frees them.
+    handle.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -264,22 +326,37 @@ export class Pool<T extends TypedArray> implements Disposable {
   /** Adds a chunk of `#chunkSlots` fresh slots; on error nothing changes. */
   #grow(): void {
     const parts = this.#handleOrThrow().addChunk(this.#chunkSlots);
-    this.#buffers.push(parts.buffer);
-    this.#starts.push(parts.start);
+    append(this.#buffers, parts.buffer);
+    append(this.#starts, parts.start);
     this.#capacity += this.#chunkSlots;
   }
 
-  /** A new view of slot `slot` over its chunk's current buffer, tagged with its index. */
+  /** A new view of slot `slot` over its chunk's current buffer. */
   #cut(slot: number): T {
-    const chunk = Math.floor(slot / this.#chunkSlots);
+    const chunk = floorOf(slot / this.#chunkSlots);
     const offset = (this.#starts[chunk] as number) + (slot % this.#chunkSlots) * this.#stride;
-    const view = new this.#type(this.#buffers[chunk] as ArrayBuffer, offset, this.#length);
-    (view as Tagged)[SLOT] = slot;
-    return view;
+    try {
+      return new this.#type(this.#buffers[chunk] as ArrayBuffer, offset, this.#length);
+    } catch {
+      throw this.#movedAway();
+    }
+  }
+
+  #movedAway(): Error {
+    this.#handleOrThrow();
+    return codedError(
+      'ERR_INVALID_STATE',
+      "the pool's memory was moved away (ArrayBuffer.prototype.transfer, or a structured-clone transfer); dispose the pool",
+    );
   }
 
   #handleOrThrow(): native.NativePool {
     if (this.#handle === null) throw disposedError('pool');
     return this.#handle;
   }
+}
+
+/** Copies the first `count` elements of `from` into `to` (a loop: `set` could be replaced). */
+function copy(from: Uint8Array | Uint32Array, to: Uint8Array | Uint32Array, count: number): void {
+  for (let at = 0; at < count; at++) to[at] = from[at] as number;
 }

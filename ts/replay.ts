@@ -3,24 +3,92 @@
  * gets the i-th view at its i-th allocation. Nothing is allocated and nothing is cut.
  *
  * What replay checks, in O(1) per call: each allocation and each free is the one the plan has at
- * that step (the same type, length and alignment; the view it handed out). A pass that departs
- * from it, by another shape, another order, or a tensor freed later or earlier, could be handed
- * memory that a tensor it still uses occupies: it gets `ERR_PLAN_MISMATCH`, and the next run starts
- * clean. What replay cannot check: a view used after its `free` (its memory now serves another
- * tensor: `poison` makes that visible), or a view kept after the run.
+ * that step (the same type, length and alignment; the view it handed out), and a run performs
+ * every step of the plan. A pass that departs from it, by another shape, another order, a tensor
+ * freed later or earlier, or stopping early, could be handed memory that a tensor it still uses
+ * occupies: it gets `ERR_PLAN_MISMATCH`, and the next run starts clean. What replay cannot check:
+ * a view used after its `free` (its memory now serves another tensor: `poison` makes that
+ * visible), or a view kept after the run.
+ *
+ * Every pass is made from offsets the native side has checked against the lifetimes the replay
+ * gives (a tensor never freed lives to the end: `replayed_lifetimes` in the core), whatever built
+ * the plan: no plan, loaded or forged, can hand out two overlapping live tensors.
  * @module
  */
 
-import { alignedAlloc, alignedFree, holdAligned } from './aligned';
-import { checkAlignment, codedError, describe, disposedError, type ErrorCode } from './errors';
+import { alignedAlloc, alignedFree } from './aligned';
+import {
+  checkAlignment,
+  checkType,
+  codedError,
+  describe,
+  disposedError,
+  type ErrorCode,
+} from './errors';
+import { Holds } from './hold';
+import {
+  append,
+  bufferOf,
+  byteLengthOf,
+  byteOffsetOf,
+  fillView,
+  lengthOf,
+  mapLookup,
+  mapStore,
+  max,
+  SafeMap,
+  SafeUint8Array,
+  sortList,
+  typedArrayName,
+} from './intrinsics';
 import type { PassMemory, PlannedTensor } from './pass';
-import { type TypedArray, type TypedArrayConstructor, typeNamed } from './typed-array';
+import {
+  elementSize,
+  type TypedArray,
+  type TypedArrayConstructor,
+  typeName,
+  typeNamed,
+} from './typed-array';
 
 import native = require('./native');
 
 const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
 /** A free in the op list is the tensor's index, complemented; an allocation is its index. */
 const FREE = -1;
+
+/** Made by {@link createPass} only: the one way in, past the native check. */
+const CREATE: unique symbol = Symbol('PlannedPass');
+
+/**
+ * @internal A planned pass over `tensors` at `offsets` in a block of `bytes`, once the native
+ * side has checked the offsets against the replay's lifetimes (`ERR_INVALID_ARG_VALUE` if two
+ * tensors live together would overlap, or an offset is misaligned).
+ */
+export function createPass(
+  tensors: readonly PlannedTensor[],
+  offsets: readonly number[],
+  bytes: number,
+  poison: boolean,
+): PlannedPass {
+  const n = tensors.length;
+  const sizes = new Float64Array(n);
+  const alignments = new Float64Array(n);
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  const freed = new Uint8Array(n);
+  const at = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const tensor = tensors[i] as PlannedTensor;
+    sizes[i] = tensor.size;
+    alignments[i] = tensor.alignment;
+    starts[i] = tensor.start;
+    ends[i] = tensor.end;
+    freed[i] = tensor.freed ? 1 : 0;
+    at[i] = offsets[i] as number;
+  }
+  const checked = native.planVerify(sizes, alignments, starts, ends, freed, at);
+  return new PlannedPass(CREATE, tensors, offsets, max(bytes, checked.bytes), poison);
+}
 
 /**
  * A plan made real: made by `MemoryPlan.instantiate()`. Run the pass with {@link PlannedPass.run}.
@@ -30,44 +98,69 @@ export class PlannedPass implements Disposable, PassMemory {
   /** The block; `null` once disposed. */
   #block: Uint8Array | null;
   /** Every tensor's view and what the hot path compares, in tensor order. */
-  readonly #slots: readonly Slot[];
-  // The plan's steps, each the slot it allocates or frees (`undefined` for the other kind, and
-  // past the end): the hot path reads one record, not one array per field.
-  readonly #allocs: readonly (Slot | undefined)[];
-  readonly #frees: readonly (Slot | undefined)[];
+  readonly #slots: Slot[];
+  // The plan's steps, each the slot it allocates or frees (`undefined` for the other kind), with
+  // one more element than there are steps: a step past the end reads an own `undefined`, never
+  // the prototype. The hot path reads one record, not one array per field.
+  readonly #allocs: (Slot | undefined)[];
+  readonly #frees: (Slot | undefined)[];
   readonly #offsets: readonly number[];
   /** The plan's steps: a tensor index to allocate, or `FREE ^ index` to free (messages only). */
   readonly #ops: Int32Array;
+  readonly #steps: number;
   readonly #poison: boolean;
-  /** The next op of the current run; -1 between runs. */
-  #step = -1;
-  /** Holds pending on the block. */
-  #held = 0;
-  /** The views cut so far, by offset, type and length (see `#cut`). */
-  readonly #shared = new Map<string, TypedArray>();
+  /** The next op of the current run; `#idle` between runs. */
+  #step: number;
+  /** The step no run reaches: what `#step` is between runs (an own `undefined` in the lists). */
+  readonly #idle: number;
+  readonly #holds = new Holds();
 
-  /** @internal Made by `MemoryPlan.instantiate()`. */
+  /** @internal Made by `MemoryPlan.instantiate()`, through `createPass`. */
   constructor(
+    token: typeof CREATE,
     tensors: readonly PlannedTensor[],
     offsets: readonly number[],
     bytes: number,
     poison: boolean,
   ) {
+    if (token !== CREATE) {
+      throw codedError(
+        'ERR_INVALID_STATE',
+        'a PlannedPass is made by MemoryPlan.instantiate(), which checks the plan first',
+      );
+    }
     this.#tensors = tensors;
     this.#offsets = offsets;
     this.#poison = poison;
-    const alignment = tensors.reduce((max, tensor) => Math.max(max, tensor.alignment), 1);
-    const block = alignedAlloc(bytes, alignment);
-    this.#block = block;
-    this.#slots = tensors.map((tensor, index) => {
+    let alignment = 1;
+    for (let i = 0; i < tensors.length; i++) {
+      alignment = max(alignment, (tensors[i] as PlannedTensor).alignment);
+    }
+    this.#block = alignedAlloc(bytes, alignment);
+    const shared: Map<string, TypedArray> = new SafeMap();
+    this.#slots = [];
+    for (let index = 0; index < tensors.length; index++) {
+      const tensor = tensors[index] as PlannedTensor;
       const type = tensor.type === undefined ? undefined : typeNamed(tensor.type);
-      const view = type === undefined ? undefined : this.#cut(type, index);
-      return new Slot(type, view, tensor.alignment);
-    });
+      const view = type === undefined ? undefined : this.#cut(shared, type, index);
+      append(this.#slots, new Slot(type, view, tensor.alignment));
+    }
     this.#ops = opsOf(tensors);
-    this.#allocs = Array.from(this.#ops, (op) => (op >= 0 ? this.#slots[op] : undefined));
-    this.#frees = Array.from(this.#ops, (op) => (op < 0 ? this.#slots[FREE ^ op] : undefined));
+    this.#steps = this.#ops.length;
+    this.#idle = this.#steps + 1;
+    this.#step = this.#idle;
+    this.#allocs = [];
+    this.#frees = [];
+    for (let step = 0; step <= this.#idle; step++) {
+      const op = step < this.#steps ? (this.#ops[step] as number) : undefined;
+      append(this.#allocs, op !== undefined && op >= 0 ? this.#slots[op] : undefined);
+      append(this.#frees, op !== undefined && op < 0 ? this.#slots[FREE ^ op] : undefined);
+    }
+    this.#shared = shared;
   }
+
+  /** The views cut so far, by offset, type and length (see `#cut`). */
+  #shared: Map<string, TypedArray>;
 
   /**
    * The view of tensor `index` as `type`: one view object for every tensor at the same offset
@@ -75,48 +168,74 @@ export class PlannedPass implements Disposable, PassMemory {
    * still names one live tensor at a time). A pass then touches a handful of views, as code with
    * buffers preallocated by hand does, not one per tensor (measured: 1.2x slower per pass without).
    */
-  #cut<T extends TypedArray>(type: TypedArrayConstructor<T>, index: number): T {
+  #cut<T extends TypedArray>(
+    shared: Map<string, TypedArray>,
+    type: TypedArrayConstructor<T>,
+    index: number,
+  ): T {
     const block = this.#block as Uint8Array;
     const tensor = this.#tensors[index] as PlannedTensor;
     const offset = this.#offsets[index] as number;
-    const length = tensor.size / type.BYTES_PER_ELEMENT;
-    const key = `${offset} ${(type as unknown as { name: string }).name} ${length}`;
-    const shared = this.#shared.get(key);
-    if (shared !== undefined) return shared as T;
-    const view = new type(block.buffer as ArrayBuffer, block.byteOffset + offset, length);
-    this.#shared.set(key, view);
+    const length = tensor.size / (elementSize(type) as number);
+    const key = `${offset} ${typeName(type)} ${length}`;
+    const found = mapLookup(shared, key);
+    if (found !== undefined) return found as T;
+    const view = new type(bufferOf(block) as ArrayBuffer, byteOffsetOf(block) + offset, length);
+    mapStore(shared, key, view);
     return view;
   }
 
   /**
    * Runs `fn(mem)` as one pass of the plan: the i-th `alloc` returns the i-th tensor's view
    * (checked), `free` checks its view. Returns what `fn` returns; if that is a promise, the run
-   * ends when it settles.
-   * @throws Error `ERR_PLAN_MISMATCH` from `mem` if the pass departs from the plan (then the
-   *   next run starts clean); `ERR_BUSY` while a run or a hold is in progress; `ERR_DISPOSED`.
+   * ends when it settles. A run that ends before the plan's last step is a mismatch.
+   * @throws Error `ERR_PLAN_MISMATCH` from `mem` if the pass departs from the plan, and from
+   *   `run` if it stops early (then the next run starts clean); `ERR_BUSY` while a run or a hold
+   *   is in progress; `ERR_DISPOSED`.
    */
   run<R>(fn: (mem: PassMemory) => R): R {
     this.#live();
     if (typeof fn !== 'function') {
       throw codedError('ERR_INVALID_ARG_TYPE', `fn must be a function; received ${describe(fn)}`);
     }
-    if (this.#step !== -1) throw this.#busy('run the pass again while a run is in progress');
-    if (this.#held > 0) throw this.#busy('run the pass while a hold on its memory is pending');
+    if (this.#step !== this.#idle) {
+      throw this.#busy('run the pass again while a run is in progress');
+    }
+    if (this.#holds.count > 0) {
+      throw this.#busy('run the pass while a hold on its memory is pending');
+    }
     this.#step = 0;
     let result: R;
     try {
       result = fn(this);
     } catch (error) {
-      this.#step = -1;
+      this.#step = this.#idle;
       throw error;
     }
-    if (result instanceof Promise) {
-      return result.finally(() => {
-        this.#step = -1;
-      }) as R;
-    }
-    this.#step = -1;
+    if (isThenable(result)) return this.#finishAfter(result) as R;
+    this.#finish();
     return result;
+  }
+
+  async #finishAfter(work: PromiseLike<unknown>): Promise<unknown> {
+    let value: unknown;
+    try {
+      value = await work;
+    } catch (error) {
+      this.#step = this.#idle;
+      throw error;
+    }
+    this.#finish();
+    return value;
+  }
+
+  /** Ends a run that returned: it must have performed every step of the plan. */
+  #finish(): void {
+    const step = this.#step;
+    this.#step = this.#idle;
+    // A mismatch inside the run already ended it; a run that stopped early ends here.
+    if (step === this.#idle || step === this.#steps) return;
+    throw this.#mismatch(step, this.#describeStep(step), 'the end of the pass');
   }
 
   alloc<T extends TypedArray>(
@@ -128,14 +247,12 @@ export class PlannedPass implements Disposable, PassMemory {
     const slot = this.#allocs[step];
     // The common case in a few compares: the planned tensor, of this type and length, at the
     // planned alignment (the default one, or the one asked, raised to the element size). A step
-    // past the ops, or a free's, has no slot and takes the slow path.
+    // past the ops, between runs, or a free's has no slot and takes the slow path.
     if (
       slot !== undefined &&
       slot.type === type &&
       slot.length === length &&
-      (alignment === undefined
-        ? slot.defaulted
-        : slot.alignment === Math.max(alignment, type.BYTES_PER_ELEMENT))
+      (alignment === undefined ? slot.defaulted : slot.alignment === slot.aligned(alignment))
     ) {
       this.#step = step + 1;
       return slot.view as T;
@@ -144,7 +261,7 @@ export class PlannedPass implements Disposable, PassMemory {
   }
 
   allocate(size: number, alignment?: number): Uint8Array {
-    return this.alloc(Uint8Array, size, alignment);
+    return this.alloc(SafeUint8Array, size, alignment);
   }
 
   #allocSlow<T extends TypedArray>(
@@ -153,25 +270,25 @@ export class PlannedPass implements Disposable, PassMemory {
     alignment: number | undefined,
   ): T {
     const step = this.#step;
-    if (step === -1) {
+    if (step === this.#idle) {
       throw codedError('ERR_INVALID_STATE', 'alloc outside a run: use pass.run((mem) => ...)');
     }
-    const align = Math.max(
-      alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment),
-      type.BYTES_PER_ELEMENT,
-    );
-    const asked = `${type.name}(${length}) aligned to ${align}`;
-    const index = this.#ops[step];
-    if (index === undefined || index < 0) {
-      throw this.#mismatch(
-        step,
-        index === undefined ? 'the end of the pass' : `free of tensor ${FREE ^ index}`,
-        `alloc of ${asked}`,
+    const size = checkType(type);
+    if (typeof length !== 'number') {
+      throw codedError(
+        'ERR_INVALID_ARG_TYPE',
+        `length must be a number; received ${describe(length)}`,
       );
+    }
+    const align = max(alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment), size);
+    const asked = `${typeName(type)}(${length}) aligned to ${align}`;
+    const index = step < this.#steps ? (this.#ops[step] as number) : undefined;
+    if (index === undefined || index < 0) {
+      throw this.#mismatch(step, this.#describeStep(step), `alloc of ${asked}`);
     }
     const tensor = this.#tensors[index] as PlannedTensor;
     const recorded = `${tensor.type ?? 'a view'}${tensor.length === undefined ? ` of ${tensor.size} bytes` : `(${tensor.length})`} aligned to ${tensor.alignment}`;
-    if (length * type.BYTES_PER_ELEMENT !== tensor.size || align !== tensor.alignment) {
+    if (length * size !== tensor.size || align !== tensor.alignment) {
       throw this.#mismatch(step, `alloc of tensor ${index}, ${recorded}`, `alloc of ${asked}`);
     }
     const slot = this.#slots[index] as Slot;
@@ -180,8 +297,8 @@ export class PlannedPass implements Disposable, PassMemory {
     }
     // A tensor planned from lifetimes alone gets its view at its first use, of the type asked;
     // the next runs that ask the same take the hot path.
-    if (slot.type !== type) slot.assign(type, this.#cut(type, index));
-    slot.defaulted = align === Math.max(DEFAULT_ALIGN, type.BYTES_PER_ELEMENT);
+    if (slot.type !== type) slot.assign(type, this.#cut(this.#shared, type, index));
+    slot.defaulted = align === max(DEFAULT_ALIGN, size);
     this.#step = step + 1;
     return slot.view as T;
   }
@@ -194,23 +311,29 @@ export class PlannedPass implements Disposable, PassMemory {
       if (this.#poison) poison(view);
       return;
     }
-    if (step === -1) throw codedError('ERR_INVALID_STATE', 'free outside a run');
-    const op = this.#ops[step];
-    const index = this.#slots.findIndex((candidate) => candidate.view === view);
+    if (step === this.#idle) throw codedError('ERR_INVALID_STATE', 'free outside a run');
+    let index = -1;
+    for (let at = 0; at < this.#slots.length; at++) {
+      if ((this.#slots[at] as Slot).view === view) {
+        index = at;
+        break;
+      }
+    }
     const asked =
       index === -1 ? 'free of a view this pass does not have' : `free of tensor ${index}`;
-    const recorded =
-      op === undefined
-        ? 'the end of the pass'
-        : op < 0
-          ? `free of tensor ${FREE ^ op}`
-          : `alloc of tensor ${op}`;
-    throw this.#mismatch(step, recorded, asked);
+    throw this.#mismatch(step, this.#describeStep(step), asked);
+  }
+
+  /** What the plan has at `step`, in words. */
+  #describeStep(step: number): string {
+    if (step >= this.#steps) return 'the end of the pass';
+    const op = this.#ops[step] as number;
+    return op < 0 ? `free of tensor ${FREE ^ op}` : `alloc of tensor ${op}`;
   }
 
   #mismatch(step: number, recorded: string, asked: string): Error & { code: ErrorCode } {
     // The run is abandoned: the next one starts from the first step.
-    this.#step = -1;
+    this.#step = this.#idle;
     return codedError(
       'ERR_PLAN_MISMATCH',
       `the pass departs from its plan at step ${step}: the plan has ${recorded}, the pass asked for ${asked}`,
@@ -220,13 +343,12 @@ export class PlannedPass implements Disposable, PassMemory {
   /**
    * Holds the pass's memory until `work` settles (see `Arena.hold`): until then `run` and
    * `dispose` throw `ERR_BUSY`, since both would hand its memory to someone else.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` if `work` is not a promise (and nothing is held);
+   *   Error `ERR_DISPOSED`.
    */
   hold<R>(work: PromiseLike<R>): Promise<R> {
-    const block = this.#live();
-    this.#held++;
-    return holdAligned(block, work).finally(() => {
-      this.#held--;
-    });
+    this.#live();
+    return this.#holds.take(work, this);
   }
 
   #busy(doing: string): Error & { code: ErrorCode } {
@@ -236,18 +358,26 @@ export class PlannedPass implements Disposable, PassMemory {
   /** Every tensor's view, in allocation order (a tensor planned from lifetimes alone: its first use's). */
   get views(): readonly (TypedArray | undefined)[] {
     this.#live();
-    return this.#slots.map((slot) => slot.view);
+    const views: (TypedArray | undefined)[] = [];
+    for (let at = 0; at < this.#slots.length; at++) {
+      append(views, (this.#slots[at] as Slot).view);
+    }
+    return views;
   }
 
   /** The block's size in bytes: the plan's `bytes`. */
   get bytes(): number {
-    return this.#live().byteLength;
+    return byteLengthOf(this.#live());
   }
 
-  /** Frees the block now and detaches every view; later use throws `ERR_DISPOSED`. */
+  /**
+   * Frees the block now and detaches every view; later use throws `ERR_DISPOSED`.
+   * @throws Error `ERR_BUSY` while a hold is pending (and nothing changes).
+   */
   dispose(): void {
     const block = this.#block;
     if (block === null) return;
+    this.#holds.check('dispose the planned pass');
     alignedFree(block);
     this.#block = null;
   }
@@ -270,6 +400,8 @@ class Slot {
   readonly alignment: number;
   /** Whether `alignment` is the one a call without `alignment` gets. */
   defaulted: boolean;
+  /** The element size of `type` (1 until it has one). */
+  #size = 1;
 
   constructor(
     type: TypedArrayConstructor<TypedArray> | undefined,
@@ -278,35 +410,57 @@ class Slot {
   ) {
     this.type = type;
     this.view = view;
-    this.length = view?.length;
+    this.length = view === undefined ? undefined : lengthOf(view);
     this.alignment = alignment;
-    this.defaulted =
-      type !== undefined && alignment === Math.max(DEFAULT_ALIGN, type.BYTES_PER_ELEMENT);
+    this.#size = type === undefined ? 1 : (elementSize(type) as number);
+    this.defaulted = type !== undefined && alignment === max(DEFAULT_ALIGN, this.#size);
+  }
+
+  /** `alignment` raised to the element size, as an allocation asking it gets. */
+  aligned(alignment: number): number {
+    return max(alignment, this.#size);
   }
 
   assign(type: TypedArrayConstructor<TypedArray>, view: TypedArray): void {
     this.type = type;
     this.view = view;
-    this.length = view.length;
+    this.length = lengthOf(view);
+    this.#size = elementSize(type) as number;
   }
 }
 
 /** The plan's steps in order: at each step, its allocations (in tensor order), then its frees. */
 function opsOf(tensors: readonly PlannedTensor[]): Int32Array {
   const events: [number, number, number][] = [];
-  tensors.forEach((tensor, index) => {
-    events.push([tensor.start, 0, index]);
-    if (tensor.freed) events.push([tensor.end, 1, FREE ^ index]);
-  });
-  events.sort(
+  for (let index = 0; index < tensors.length; index++) {
+    const tensor = tensors[index] as PlannedTensor;
+    append(events, [tensor.start, 0, index]);
+    if (tensor.freed) append(events, [tensor.end, 1, FREE ^ index]);
+  }
+  sortList(
+    events,
     (a, b) =>
       a[0] - b[0] || a[1] - b[1] || (a[1] === 0 ? a[2] - b[2] : (FREE ^ a[2]) - (FREE ^ b[2])),
   );
-  return Int32Array.from(events, (event) => event[2]);
+  const ops = new Int32Array(events.length);
+  for (let at = 0; at < events.length; at++) ops[at] = (events[at] as [number, number, number])[2];
+  return ops;
 }
 
 /** Fills a freed view with NaN (float types) or 0xDE, so a use after free shows. */
 function poison(view: ArrayBufferView): void {
-  if (view instanceof Float32Array || view instanceof Float64Array) view.fill(Number.NaN);
-  else new Uint8Array(view.buffer, view.byteOffset, view.byteLength).fill(0xde);
+  const name = typedArrayName(view);
+  if (name === 'Float32Array' || name === 'Float64Array') fillView(view, Number.NaN);
+  else {
+    fillView(new SafeUint8Array(bufferOf(view), byteOffsetOf(view), byteLengthOf(view)), 0xde);
+  }
+}
+
+/** Whether `value` has a `then` method (a promise, or a thenable). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

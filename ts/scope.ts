@@ -3,30 +3,15 @@
  * belongs to it; closing the scope rewinds the arena to where it opened and detaches exactly
  * those views, while the views from before stay usable.
  *
- * The rewinding is the arena's (`ts/arena.ts`, the core's `Chain::rewind`); this module holds the
- * scope's handle and the records of what it must undo. Unlike `tf.tidy`, whose scope stack is
- * global and so synchronous only, a scope is an object: it can stay open across `await`. Scopes
- * still nest by the order they were opened in, per arena: two concurrent tasks that share an
- * arena close each other's scopes. Give each task its own arena.
+ * The rewinding is the arena's (`ts/arena.ts`, the core's `Chain::rewind`), the buffers a scope
+ * cuts from are `ts/scope-buffers.ts`'s; this module is the scope's handle. Unlike `tf.tidy`,
+ * whose scope stack is global and so synchronous only, a scope is an object: it can stay open
+ * across `await`. Scopes still nest by the order they were opened in, per arena: two concurrent
+ * tasks that share an arena close each other's scopes. Give each task its own arena.
  * @module
  */
 
-/** @internal Where a scope opened, and what to restore when it closes. */
-export interface ScopeRecord {
-  /** The current block, the cursor in it, and the bytes of the blocks before it. */
-  readonly index: number;
-  readonly cursor: number;
-  readonly before: number;
-  /** How many buffers the arena had opened for scopes when this one opened. */
-  readonly windows: number;
-  /** The hot path's buffer, its bias and limit when the scope opened, and whether the scope
-   * that was innermost then had yet to get a buffer of its own. */
-  readonly buffer: ArrayBuffer;
-  readonly bias: number;
-  readonly limit: number;
-  readonly pending: boolean;
-  closed: boolean;
-}
+import type { ScopeRecord } from './scope-buffers';
 
 /**
  * A scope of an {@link Arena}, made by `arena.scope()`. Close it with {@link Scope.close} or

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use lightwatch_memory::ErrorCode;
 use napi::bindgen_prelude::{ToNapiValue, Unknown};
-use napi::{Env, JsValue};
+use napi::Env;
 use napi_derive::napi;
 
 use crate::block::{self, Block};
@@ -25,12 +25,13 @@ impl NativeAligned {
         self.block.is_released()
     }
 
-    /// Detaches `current` and frees the memory now.
+    /// Detaches every buffer over the block and frees the memory now (a block whose buffer was
+    /// transferred away is given up, see `Block::release`).
     ///
     /// # Errors
-    /// `ERR_DOUBLE_FREE` if already freed; `ERR_INVALID_STATE` if `current` is not its buffer.
+    /// `ERR_DOUBLE_FREE` if already freed.
     #[napi(catch_unwind)]
-    pub fn free(&self, env: &Env, current: Unknown<'_>) -> napi::Result<()> {
+    pub fn free(&self, env: &Env) -> napi::Result<()> {
         if self.block.is_released() {
             return Err(error::throw(
                 env,
@@ -38,7 +39,14 @@ impl NativeAligned {
                 "double free: this aligned buffer has already been freed",
             ));
         }
-        self.block.release(env, current.raw())
+        self.block.release(env)
+    }
+}
+
+impl Drop for NativeAligned {
+    fn drop(&mut self) {
+        // Collected without free: the memory goes with the last buffer over it.
+        self.block.forget();
     }
 }
 
@@ -62,7 +70,7 @@ pub fn create_aligned<'env>(
     };
     // SAFETY: valid env; napi-rs wraps the struct in a new instance of its class.
     let handle = unsafe { ToNapiValue::to_napi_value(env.raw(), handle) }?;
-    let parts = block::parts(env, handle, &block, buffer)?;
+    let parts = block::parts(env, Some(handle), &block, buffer)?;
     // SAFETY: `parts` is a live value of this call's scope.
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), parts) })
 }

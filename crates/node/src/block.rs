@@ -1,22 +1,29 @@
-//! A block: one region of memory that JavaScript sees through one `ArrayBuffer` at a time.
+//! A block: one region of memory, and every `ArrayBuffer` JavaScript sees it through.
 //!
-//! Long because a block's epochs, its two backings and its finalizers are one state machine:
-//! `renew`, `release` and the finalizers can come in any order and meet in the same fields.
+//! The binding decides what is detached, never JavaScript. A block keeps a strong reference to
+//! every buffer it made over its memory and has not detached itself (`epochs.rs`): its *base*
+//! buffer, the *windows* of scopes and a *spare* window. `renew` (arena reset, pool clear)
+//! detaches them and hands out a fresh base buffer over the same memory, so views cut before can
+//! never reach memory that now belongs to someone else; `release` (dispose, free) detaches them
+//! all and frees the memory. JavaScript passes no buffer back to any of these: there is nothing
+//! for it to get wrong, and nothing a hostile caller of the raw binding can name.
 //!
-//! Each `ArrayBuffer` over a block is an *epoch*: `renew` (arena reset, pool clear) detaches the
-//! current one and hands out a fresh one over the same memory, so views cut from the old epoch
-//! read `byteLength === 0` and can never reach memory that now belongs to someone else.
-//! `release` (dispose, free) detaches the current epoch and frees the memory at once.
+//! A buffer can still leave without us: `transfer()` in user code (or a structured-clone transfer
+//! of a V8-owned buffer) detaches it and moves the memory into a buffer we never saw. A block
+//! one of whose buffers was detached by someone else has *escaped*: it is never handed out again
+//! (every operation that would refuses with `ERR_INVALID_STATE`, changing nothing), and `release`
+//! gives it up instead of freeing it. Its memory goes when the last holder does: the receiver's
+//! buffer carries the finalizer that holds our `Arc`.
 //!
-//! Lifetime: the handle object (`NativeArena`, `NativePool`, `NativeAligned`) and every epoch's
+//! Lifetime: the handle object (`NativeArena`, `NativePool`, `NativeAligned`) and every buffer's
 //! finalizer each hold an `Arc<Block>`; the memory goes at `release`, or when the last of them is
-//! collected. Creating an `ArrayBuffer` costs ~1.5 us, so it happens per block and per epoch,
-//! never per allocation: the facade cuts views from the epoch in JavaScript.
+//! collected. Creating an `ArrayBuffer` costs ~1.5 us, so it happens per block, per reset and per
+//! scope that claims, never per allocation: the facade cuts views in JavaScript.
 //!
 //! Backing: by default the memory comes from the core crate (`AlignedBlock`) and is exposed with
 //! `napi_create_external_arraybuffer`. Electron 21+ (V8's memory cage) refuses external buffers
 //! with `napi_no_external_buffers_allowed`; napi-rs's helpers would then silently copy, so this
-//! module calls `napi::sys` itself and switches to V8-owned memory (`napi_create_arraybuffer`,
+//! module calls `napi::sys` itself and switches to V8-owned memory (`new ArrayBuffer`,
 //! over-allocated by `alignment - 1`, the aligned start computed on the address read back).
 //! `LIGHTWATCH_MEMORY_BACKING=v8` forces that fallback, so both are tested everywhere.
 
@@ -24,16 +31,16 @@ use std::cell::Cell;
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use lightwatch_memory::{AlignedBlock, Region};
 use napi::{sys, Env};
 
-use crate::buffer::{
-    check, clear_exception, construct_buffer, detach, failure, is_detached, transfer,
-};
+use crate::buffer::{check, clear_exception, detach, failure, is_detached, region_of};
+use crate::epochs::{Epochs, Role, State};
 use crate::error::{alloc_error, invalid_state};
 use crate::stats::{self, Kind};
+use crate::{intrinsics, object, regions};
 
 /// Where blocks get their memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,34 +76,42 @@ pub(crate) fn backing() -> Backing {
     }
 }
 
+thread_local! {
+    /// The `hint` of the finalizer being registered right now on this thread, if any.
+    static REGISTERING: Cell<*mut c_void> = const { Cell::new(ptr::null_mut()) };
+    /// Whether the captured `transfer()` moves an external buffer to a new one over the same
+    /// memory (Node 21+, Bun, Deno), as learnt from the first try; `None` until then.
+    static TRANSFER_KEEPS_EXTERNAL: Cell<Option<bool>> = const { Cell::new(None) };
+}
+
 /// One region of memory and the facts JavaScript needs to cut aligned views from it.
 pub(crate) struct Block {
     kind: Kind,
     backing: Backing,
     /// The core's block (native backing) until it is released; `None` when V8 owns the memory.
     memory: Mutex<Option<AlignedBlock>>,
-    /// The memory of every epoch's `ArrayBuffer`: its data pointer and `byteLength`.
+    /// The memory of every buffer over the block: its data pointer and `byteLength`.
     buffer: Region,
     /// The aligned bytes JavaScript cuts views from, inside `buffer`.
     aligned: Region,
+    /// Every buffer over the block that JavaScript may hold (see `epochs.rs`).
+    epochs: Mutex<Epochs>,
     /// Set once the memory is freed and off the counters.
     freed: AtomicBool,
-    /// Set when dispose finds the current buffer transferred away (see `release`).
+    /// Set when `release` finds a buffer detached by someone else: the block is given up.
     abandoned: AtomicBool,
+    /// Whether `regions` lists the memory (native memory, until it is freed).
+    registered: AtomicBool,
     /// The env that reported the memory to V8, to take the report back.
     env: sys::napi_env,
 }
 
-// SAFETY: `env` is only used on the JavaScript thread that owns it: every holder of a `Block`
-// (handle objects and `ArrayBuffer` finalizers) lives and is finalized on that thread.
+// SAFETY: `env` and the references in `epochs` are only used on the JavaScript thread that owns
+// them: every holder of a `Block` (handle objects and `ArrayBuffer` finalizers) lives and is
+// finalized on that thread.
 unsafe impl Send for Block {}
-// SAFETY: as for `Send`; the mutable state is behind a `Mutex` and an atomic.
+// SAFETY: as for `Send`; the mutable state is behind mutexes and atomics.
 unsafe impl Sync for Block {}
-
-thread_local! {
-    /// The `hint` of the finalizer being registered right now on this thread, if any.
-    static REGISTERING: Cell<*mut c_void> = const { Cell::new(ptr::null_mut()) };
-}
 
 /// Calls `register` (which hands `hint` to the runtime as a finalizer's hint) so that the `Arc`
 /// in `hint` is dropped exactly once, whatever the runtime does on failure.
@@ -122,7 +137,7 @@ fn register_finalizer(
     status
 }
 
-/// Drops the `Arc<Block>` that an epoch's `ArrayBuffer` held.
+/// Drops the `Arc<Block>` that a buffer held.
 unsafe extern "C" fn finalize_epoch(_env: sys::napi_env, _data: *mut c_void, hint: *mut c_void) {
     if REGISTERING.with(Cell::get) == hint {
         // Called from inside a failing registration: `register_finalizer` drops the `Arc`.
@@ -130,15 +145,14 @@ unsafe extern "C" fn finalize_epoch(_env: sys::napi_env, _data: *mut c_void, hin
     }
     // A panic must not unwind into the runtime; dropping a block does not panic, but be sure.
     let _ = std::panic::catch_unwind(|| {
-        // SAFETY: `hint` is the `Arc::into_raw` made for this epoch, and the runtime calls each
+        // SAFETY: `hint` is the `Arc::into_raw` made for this buffer, and the runtime calls each
         // finalizer once.
         drop(unsafe { Arc::from_raw(hint.cast_const().cast::<Block>()) });
     });
 }
 
 impl Block {
-    /// Allocates `size` zeroed bytes aligned to `alignment` and returns the block with its first
-    /// epoch's `ArrayBuffer`.
+    /// Allocates `size` zeroed bytes aligned to `alignment`: the block and its base buffer.
     pub(crate) fn allocate(
         env: &Env,
         size: usize,
@@ -164,7 +178,10 @@ impl Block {
                 buffer,
             ));
             match block.external_buffer(env) {
-                Ok(buffer) => return Ok((block, buffer)),
+                Ok(buffer) => {
+                    block.adopt(env, buffer, Role::Base)?;
+                    return Ok((block, buffer));
+                }
                 Err(status) if status == sys::Status::napi_no_external_buffers_allowed => {
                     EXTERNAL_REFUSED.store(true, Ordering::Relaxed);
                     // Dropping `block` frees the memory and takes back its counters.
@@ -189,32 +206,28 @@ impl Block {
         kind: Kind,
     ) -> napi::Result<(Arc<Self>, sys::napi_value)> {
         let len = Region::over_allocated_len(size, alignment).map_err(|e| alloc_error(env, e))?;
-        // `new ArrayBuffer(len)` from JavaScript, not `napi_create_arraybuffer`: on failure the
-        // constructor throws a RangeError, where the C++ `ArrayBuffer::New` behind
-        // `napi_create_arraybuffer` aborts the process (measured: `createArena(2 ** 50)`).
-        let buffer = construct_buffer(env, len)?.ok_or_else(|| {
+        // `new ArrayBuffer(len)`, not `napi_create_arraybuffer`: on failure the constructor
+        // throws a RangeError, where the C++ `ArrayBuffer::New` behind `napi_create_arraybuffer`
+        // aborts the process (measured: `createArena(2 ** 50)`).
+        let buffer = intrinsics::construct_buffer(env, len)?.ok_or_else(|| {
             alloc_error(
                 env,
                 lightwatch_memory::AllocError::OutOfMemory { size, alignment },
             )
         })?;
-        let mut data = ptr::null_mut();
-        let mut byte_length = 0;
-        // SAFETY: valid env; `buffer` is the ArrayBuffer just constructed; out-pointers to locals.
-        unsafe { sys::napi_get_arraybuffer_info(env.raw(), buffer, &mut data, &mut byte_length) };
-        if data.is_null() || byte_length != len {
-            return Err(invalid_state(env, "new ArrayBuffer() returned no memory"));
-        }
-        let memory = Region {
-            address: data as usize,
-            len,
-        };
+        // The constructor is the one captured at load, which code that ran before may have
+        // replaced: what it returned must be an attached buffer of that length, and none of
+        // ours (a live block's buffer would then be handed out twice).
+        let memory = region_of(env, buffer)
+            .filter(|region| region.len == len && !crate::epochs::is_ours(env, buffer))
+            .ok_or_else(|| invalid_state(env, "new ArrayBuffer() returned no buffer of its own"))?;
         // An over-allocated region always holds the aligned bytes.
         let aligned = memory
             .aligned(size.max(1), alignment)
             .map_err(|e| alloc_error(env, e))?;
         let block = Arc::new(Self::new(env, kind, Backing::V8, None, memory, aligned));
         block.watch(env, buffer)?;
+        block.adopt(env, buffer, Role::Base)?;
         Ok((block, buffer))
     }
 
@@ -226,18 +239,39 @@ impl Block {
         buffer: Region,
         aligned: Region,
     ) -> Self {
+        // Native memory is ours to free, so the registry knows exactly when it is live; V8 frees
+        // its own memory when it likes, so V8-owned blocks are not listed.
+        let registered = backing == Backing::Native && regions::register(buffer);
         let block = Self {
             kind,
             backing,
             memory: Mutex::new(memory),
             buffer,
             aligned,
+            // Weak for aligned buffers, whose facade finds the handle from the buffer (epochs.rs).
+            epochs: Mutex::new(Epochs::new(kind != Kind::Aligned)),
             freed: AtomicBool::new(false),
             abandoned: AtomicBool::new(false),
+            registered: AtomicBool::new(registered),
             env: env.raw(),
         };
         block.account(1);
         block
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Epochs> {
+        self.epochs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Tracks `buffer` in `role`; if that fails, detaches it: no buffer over the block is ever
+    /// left attached without the block knowing it.
+    fn adopt(&self, env: &Env, buffer: sys::napi_value, role: Role) -> napi::Result<()> {
+        let tracked = self.lock().track(env, buffer, role);
+        if tracked.is_err() && !is_detached(env, buffer) {
+            // Best effort: an external buffer we made is always detachable.
+            let _ = detach(env, buffer);
+        }
+        tracked
     }
 
     /// Adds (`sign` 1) or removes (`sign` -1) this block from the counters and V8's view of
@@ -264,7 +298,7 @@ impl Block {
         let mut buffer = ptr::null_mut();
         let status = register_finalizer(hint, || {
             // SAFETY: `data` is valid for `len` bytes until the block is released, and `release`
-            // detaches every epoch before freeing; the finalizer gets back the `Arc` in `hint`.
+            // detaches every buffer over it first; the finalizer gets back the `Arc` in `hint`.
             unsafe {
                 crate::cage::create_external_arraybuffer(
                     env.raw(),
@@ -283,7 +317,7 @@ impl Block {
         }
     }
 
-    /// Ties one `Arc` to the lifetime of a V8-owned epoch.
+    /// Ties one `Arc` to the lifetime of a V8-owned buffer.
     fn watch(self: &Arc<Self>, env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
         let hint = Arc::into_raw(Arc::clone(self)).cast_mut().cast::<c_void>();
         let status = register_finalizer(hint, || {
@@ -302,131 +336,241 @@ impl Block {
         check(env, status, "napi_add_finalizer")
     }
 
-    /// Checks that `buffer` is this block's current epoch: never trust what JavaScript passes.
-    pub(crate) fn validate(&self, env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
-        if self.matches(env, buffer) {
-            Ok(())
-        } else {
-            Err(invalid_state(
-                env,
-                "the ArrayBuffer is not the current buffer of this block (was it transferred or detached?)",
-            ))
-        }
+    /// The base buffer: what is cut from outside scopes.
+    pub(crate) fn base(&self, env: &Env) -> napi::Result<sys::napi_value> {
+        self.lock()
+            .find(env, Role::Base)
+            .ok_or_else(|| invalid_state(env, "the block has no buffer (it was released)"))
     }
 
-    /// Whether `buffer` is one of this block's live buffers (its memory is the block's). Throws
-    /// nothing, so callers can look a buffer's block up among several.
-    pub(crate) fn matches(&self, env: &Env, buffer: sys::napi_value) -> bool {
-        let mut is_buffer = false;
-        let mut data = ptr::null_mut();
-        let mut len = 0;
-        // SAFETY: valid env and out-pointers; `get_arraybuffer_info` runs only on an ArrayBuffer.
-        unsafe {
-            sys::napi_is_arraybuffer(env.raw(), buffer, &mut is_buffer);
-            if is_buffer {
-                sys::napi_get_arraybuffer_info(env.raw(), buffer, &mut data, &mut len);
-            }
+    /// Refuses (`ERR_INVALID_STATE`) a block that was released or whose memory a buffer moved
+    /// away: nothing may be cut from it again. Changes nothing.
+    pub(crate) fn check_usable(&self, env: &Env) -> napi::Result<()> {
+        if self.is_released() {
+            return Err(invalid_state(env, "the block has been released"));
         }
-        let presented = Region {
-            address: data as usize,
-            len,
-        };
-        is_buffer && presented == self.buffer && !self.is_released()
-    }
-
-    /// A second `ArrayBuffer` over the same memory, beside the current one (native backing
-    /// only: V8-owned memory cannot be shared), for a scope whose views must be detachable apart
-    /// from the views cut before it.
-    pub(crate) fn window(self: &Arc<Self>, env: &Env) -> napi::Result<sys::napi_value> {
-        if self.backing != Backing::Native || self.is_released() {
+        if self.lock().inspect(env) == State::Escaped {
             return Err(invalid_state(
                 env,
-                "only a live block of native memory can have a second buffer",
+                "a buffer of this memory was transferred away (ArrayBuffer.prototype.transfer, or \
+                 a structured-clone transfer); it cannot be reused: dispose its owner",
             ));
-        }
-        self.external_buffer(env)
-            .map_err(|status| failure(env, status, "napi_create_external_arraybuffer"))
-    }
-
-    /// Detaches `buffer`, one of this block's buffers, and keeps the memory (a scope's close).
-    pub(crate) fn detach(&self, env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
-        self.validate(env, buffer)?;
-        detach(env, buffer)
-    }
-
-    /// Detaches `current` and returns a new epoch over the same memory.
-    pub(crate) fn renew(
-        self: &Arc<Self>,
-        env: &Env,
-        current: sys::napi_value,
-    ) -> napi::Result<sys::napi_value> {
-        self.validate(env, current)?;
-        match self.backing {
-            Backing::Native => {
-                let fresh = self
-                    .external_buffer(env)
-                    .map_err(|status| failure(env, status, "napi_create_external_arraybuffer"))?;
-                detach(env, current)?;
-                Ok(fresh)
-            }
-            Backing::V8 => {
-                let fresh = transfer(env, current)?;
-                // The transfer moves V8's backing store, so the memory (and its alignment) stays.
-                self.validate(env, fresh)?;
-                self.watch(env, fresh)?;
-                Ok(fresh)
-            }
-        }
-    }
-
-    /// Detaches `current` and frees the memory now.
-    ///
-    /// If `current` is already detached, its memory was transferred away (a `postMessage` or
-    /// `structuredClone` transfer of a V8-owned buffer, `ArrayBuffer.prototype.transfer`): whoever
-    /// holds it now may still use it, so the block is only given up, never freed here; the
-    /// memory goes when the last holder does. Dispose must always be able to finish. V8-owned
-    /// memory is then V8's and the receiver's alone, so it leaves the counters now; native memory
-    /// stays counted until the receiver's buffer is collected and drops the last `Arc`.
-    pub(crate) fn release(&self, env: &Env, current: sys::napi_value) -> napi::Result<()> {
-        self.release_all(env, &[current])
-    }
-
-    /// As [`Block::release`], for a block JavaScript sees through several buffers (an arena
-    /// block and its scopes' windows): all are checked, then all detached. If one was
-    /// transferred away, the others are still detached, and the block is given up.
-    pub(crate) fn release_all(&self, env: &Env, buffers: &[sys::napi_value]) -> napi::Result<()> {
-        let (gone, live): (Vec<_>, Vec<_>) = buffers
-            .iter()
-            .copied()
-            .partition(|&buffer| is_detached(env, buffer));
-        for &buffer in &live {
-            self.validate(env, buffer)?;
-        }
-        for &buffer in &live {
-            detach(env, buffer)?;
-        }
-        if gone.is_empty() {
-            self.free_now();
-        } else {
-            self.abandoned.store(true, Ordering::Release);
-            if self.backing == Backing::V8 {
-                // Frees nothing (`memory` is `None`): only the counters change.
-                self.free_now();
-            }
         }
         Ok(())
     }
 
+    /// A buffer over the block for the scope at `depth` (native backing only: V8-owned memory
+    /// cannot be shared): the spare window if there is one, else a new external buffer.
+    pub(crate) fn open_window(
+        self: &Arc<Self>,
+        env: &Env,
+        depth: u32,
+    ) -> napi::Result<sys::napi_value> {
+        if self.backing != Backing::Native {
+            return Err(invalid_state(
+                env,
+                "only a block of native memory can have a second buffer",
+            ));
+        }
+        self.check_usable(env)?;
+        let mut epochs = self.lock();
+        if epochs.recast(Role::Spare, Role::Window(depth)) {
+            return epochs
+                .find(env, Role::Window(depth))
+                .ok_or_else(|| invalid_state(env, "the spare window is gone"));
+        }
+        drop(epochs);
+        let window = self
+            .external_buffer(env)
+            .map_err(|status| failure(env, status, "napi_create_external_arraybuffer"))?;
+        self.adopt(env, window, Role::Window(depth))?;
+        Ok(window)
+    }
+
+    /// Ends the windows of the scopes at `depth` and deeper: one becomes the spare window where
+    /// `transfer()` keeps the memory (the next scope then needs no new buffer), the others are
+    /// detached. The caller checked the block with [`Block::check_usable`].
+    pub(crate) fn close_windows(self: &Arc<Self>, env: &Env, depth: u32) -> napi::Result<()> {
+        let closing = |role| matches!(role, Role::Window(d) if d >= depth);
+        let mut epochs = self.lock();
+        let has_spare = epochs.find(env, Role::Spare).is_some();
+        let mut windows = epochs.take(env, closing);
+        drop(epochs);
+        // The one to keep as the spare goes last, once the others are detached: a moved buffer
+        // is then checked against every buffer still attached over the memory.
+        let keep = if has_spare { None } else { windows.pop() };
+        let mut result = Ok(());
+        for (window, _) in windows {
+            if !is_detached(env, window) {
+                result = result.and(detach(env, window));
+            }
+        }
+        if let Some((window, _)) = keep {
+            match self.move_memory(env, window) {
+                Ok(Some(fresh)) => result = result.and(self.adopt(env, fresh, Role::Spare)),
+                moved => {
+                    if !is_detached(env, window) {
+                        result = result.and(detach(env, window));
+                    }
+                    result = result.and(moved.map(|_| ()));
+                }
+            }
+        }
+        result
+    }
+
+    /// Ends every buffer over the block and returns a fresh base buffer over the same memory (a
+    /// reset, a clear, or the close of a scope that entered the block): nothing cut before can
+    /// reach the memory afterwards. The caller checked the block with [`Block::check_usable`].
+    pub(crate) fn renew(self: &Arc<Self>, env: &Env) -> napi::Result<sys::napi_value> {
+        let mut epochs = self.lock();
+        let base = epochs.take(env, |role| role == Role::Base).pop();
+        // The others first: a moved base buffer is then checked against every buffer still
+        // attached over the memory, and there is none.
+        let detached = epochs.detach(env, |_| true);
+        drop(epochs);
+        let old = base.map_or(ptr::null_mut(), |(buffer, _)| buffer);
+        let fresh = detached.and_then(|()| {
+            if old.is_null() {
+                return self.rewrap(env, old);
+            }
+            match self.move_memory(env, old)? {
+                Some(fresh) => Ok(fresh),
+                None => self.rewrap(env, old),
+            }
+        });
+        match fresh {
+            Ok(fresh) => {
+                self.adopt(env, fresh, Role::Base)?;
+                Ok(fresh)
+            }
+            Err(error) => {
+                // Whatever failed, the old buffer ends: detached, or still tracked.
+                if !old.is_null() && !is_detached(env, old) && detach(env, old).is_err() {
+                    let _ = self.lock().track(env, old, Role::Base);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Moves `buffer`'s memory to a new buffer with the captured `transfer()`, and checks the
+    /// outcome: `buffer` detached, the new one an attached `ArrayBuffer` over exactly this
+    /// block's memory that we do not know already. `None` if it did not happen that way (no
+    /// `transfer`, a runtime that copies, or a builtin replaced before the package loaded); then
+    /// `buffer` may or may not be detached, and the caller makes a buffer some other way.
+    fn move_memory(
+        self: &Arc<Self>,
+        env: &Env,
+        buffer: sys::napi_value,
+    ) -> napi::Result<Option<sys::napi_value>> {
+        let native = self.backing == Backing::Native;
+        if native && TRANSFER_KEEPS_EXTERNAL.with(Cell::get) == Some(false) {
+            return Ok(None);
+        }
+        // V8-owned memory can only be moved, so it may take `structuredClone` (Node 20).
+        let Some(fresh) = intrinsics::transfer(env, buffer, !native)? else {
+            return Ok(None);
+        };
+        let region = region_of(env, fresh);
+        let moved = is_detached(env, buffer)
+            && region == Some(self.buffer)
+            && !self.lock().contains(env, fresh);
+        if native {
+            // An honest builtin that copies (a new buffer elsewhere) says this runtime never
+            // keeps the memory; anything else says nothing about the runtime.
+            if moved {
+                TRANSFER_KEEPS_EXTERNAL.with(|cell| cell.set(Some(true)));
+            } else if region.is_some_and(|r| r.address != self.buffer.address) {
+                TRANSFER_KEEPS_EXTERNAL.with(|cell| cell.set(Some(false)));
+            }
+        }
+        if !moved {
+            return Ok(None);
+        }
+        if !native {
+            // A V8-owned buffer's finalizer is on the object, not the memory: watch the new one.
+            self.watch(env, fresh)?;
+        }
+        Ok(Some(fresh))
+    }
+
+    /// Detaches `old` (if it still is attached) and makes a new buffer over the memory. Native
+    /// memory can always be wrapped again; V8-owned memory cannot (only a transfer moves it),
+    /// so the block is lost: its memory went with `old`.
+    fn rewrap(self: &Arc<Self>, env: &Env, old: sys::napi_value) -> napi::Result<sys::napi_value> {
+        if !old.is_null() && !is_detached(env, old) {
+            detach(env, old)?;
+        }
+        match self.backing {
+            Backing::Native => self
+                .external_buffer(env)
+                .map_err(|status| failure(env, status, "napi_create_external_arraybuffer")),
+            Backing::V8 => {
+                self.free_now();
+                Err(invalid_state(
+                    env,
+                    "the runtime did not move V8-owned memory to a new buffer (was \
+                     ArrayBuffer.prototype.transfer or structuredClone replaced before the \
+                     package loaded?); the memory is gone",
+                ))
+            }
+        }
+    }
+
+    /// Detaches every buffer over the block and frees the memory now, once. If one was
+    /// detached by someone else, its memory moved to a buffer we do not know, which may still
+    /// be used: the block is given up, never freed here (it goes when the last holder does).
+    /// V8-owned memory is then V8's and the receiver's alone, so it leaves the counters now;
+    /// native memory stays counted until the receiver's buffer is collected and drops the last
+    /// `Arc`. Always finishes: dispose must.
+    pub(crate) fn release(&self, env: &Env) -> napi::Result<()> {
+        if self.is_released() {
+            return Ok(());
+        }
+        let mut epochs = self.lock();
+        let escaped = epochs.inspect(env) == State::Escaped;
+        let detached = epochs.detach(env, |_| true);
+        drop(epochs);
+        if escaped {
+            self.abandoned.store(true, Ordering::Release);
+            if self.backing == Backing::V8 {
+                // Frees nothing (`memory` is `None`): only the counters change. The region
+                // stays registered until the block is dropped: the receiver holds the memory.
+                self.take_off_counters();
+            }
+        } else {
+            self.free_now();
+        }
+        detached
+    }
+
+    /// Deletes the references to the buffers without detaching them: the owner was collected,
+    /// so nothing will reuse or free the memory but the buffers' finalizers.
+    pub(crate) fn forget(&self) {
+        // `env` is the live env of this block's thread (see `unsafe impl Send`): only handle
+        // finalizers call this, on that thread.
+        let env = Env::from_raw(self.env);
+        self.lock().forget(&env);
+    }
+
     /// Frees the memory (native) and takes the block off the counters, once. The caller has
     /// detached every buffer over it (or no buffer can reach it any more).
-    pub(crate) fn free_now(&self) {
+    fn free_now(&self) {
+        drop(
+            self.memory
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+        if self.registered.swap(false, Ordering::AcqRel) {
+            regions::unregister(self.buffer);
+        }
+        self.take_off_counters();
+    }
+
+    fn take_off_counters(&self) {
         if !self.freed.swap(true, Ordering::AcqRel) {
-            drop(
-                self.memory
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take(),
-            );
             self.account(-1);
         }
     }
@@ -441,7 +585,7 @@ impl Block {
         self.aligned.len
     }
 
-    /// Offset of the first aligned byte in every epoch's `ArrayBuffer`.
+    /// Offset of the first aligned byte in every buffer over the block.
     pub(crate) const fn start(&self) -> usize {
         self.aligned.address - self.buffer.address
     }
@@ -455,6 +599,8 @@ impl Block {
 
 impl Drop for Block {
     fn drop(&mut self) {
+        // Every buffer that held an `Arc` is gone, and the handle forgot its references: no
+        // JavaScript can reach the memory now, whatever was transferred.
         self.free_now();
     }
 }
@@ -474,66 +620,38 @@ pub(crate) fn reserve_one(env: &Env, list: &mut Vec<Arc<Block>>, bytes: usize) -
 }
 
 /// `{ handle, buffer, start, misalignment, size, backing }`: what the facade needs to cut views
-/// from a new block.
+/// from a new block (`handle` is null for a block of an existing handle).
 pub(crate) fn parts(
     env: &Env,
-    handle: sys::napi_value,
+    handle: Option<sys::napi_value>,
     block: &Block,
     buffer: sys::napi_value,
 ) -> napi::Result<sys::napi_value> {
-    let raw = env.raw();
-    let mut object = ptr::null_mut();
-    let mut start = ptr::null_mut();
-    let mut misalignment = ptr::null_mut();
-    let mut size = ptr::null_mut();
-    let mut backing = ptr::null_mut();
-    let name = block.backing.name();
-    // SAFETY: valid env and values; NUL-terminated names; out-pointers to locals.
-    unsafe {
-        check(
-            env,
-            sys::napi_create_object(raw, &mut object),
-            "napi_create_object",
-        )?;
-        check(
-            env,
-            sys::napi_create_double(raw, block.start() as f64, &mut start),
-            "napi_create_double",
-        )?;
-        check(
-            env,
-            sys::napi_create_uint32(raw, block.misalignment() as u32, &mut misalignment),
-            "napi_create_uint32",
-        )?;
-        check(
-            env,
-            sys::napi_create_double(raw, block.size() as f64, &mut size),
-            "napi_create_double",
-        )?;
-        check(
-            env,
-            sys::napi_create_string_utf8(
-                raw,
-                name.as_ptr().cast(),
-                name.len() as isize,
-                &mut backing,
-            ),
-            "napi_create_string_utf8",
-        )?;
-        for (name, value) in [
-            (c"handle", handle),
-            (c"buffer", buffer),
-            (c"start", start),
-            (c"misalignment", misalignment),
-            (c"size", size),
-            (c"backing", backing),
-        ] {
+    let handle = match handle {
+        Some(handle) => handle,
+        None => {
+            let mut null = ptr::null_mut();
             check(
                 env,
-                sys::napi_set_named_property(raw, object, name.as_ptr(), value),
-                "napi_set_named_property",
+                // SAFETY: valid env; out-pointer to a local.
+                unsafe { sys::napi_get_null(env.raw(), &mut null) },
+                "napi_get_null",
             )?;
+            null
         }
-    }
-    Ok(object)
+    };
+    object::object(
+        env,
+        &[
+            (c"handle", handle),
+            (c"buffer", buffer),
+            (c"start", object::number(env, block.start() as f64)?),
+            (
+                c"misalignment",
+                object::number(env, block.misalignment() as f64)?,
+            ),
+            (c"size", object::number(env, block.size() as f64)?),
+            (c"backing", object::string(env, block.backing.name())?),
+        ],
+    )
 }

@@ -1,10 +1,14 @@
 //! Node.js / Electron binding of `lightwatch-memory` (napi-rs).
 //!
-//! This layer hands whole blocks of native memory to JavaScript as `ArrayBuffer`s and takes them
-//! back: `block` (epochs, detach, the V8-owned fallback; `cage` wraps the one call a memory cage
-//! refuses, with a test seam that refuses it), then one file per concept (`arena`,
-//! `pool`, `aligned`), `stats` for `memoryStats()` and `error` for coded exceptions. The hot paths
-//! (bump, free list) run in the TypeScript facade over those blocks, without crossing N-API.
+//! This layer hands whole blocks of native memory to JavaScript as `ArrayBuffer`s and decides
+//! when each buffer ends: `block` (a block's memory and its buffers, the V8-owned fallback),
+//! `epochs` (every buffer over a block that JavaScript may hold), `intrinsics` (the builtins it
+//! calls, captured at load), `regions` (the memory every live block holds), `object` (values
+//! handed to JavaScript without running its setters), `cage` (the one call a memory cage
+//! refuses, with a test seam that refuses it), then one file per concept (`arena`, `pool`,
+//! `aligned`, `plan`), `stats` for `memoryStats()` and `error` for coded exceptions. The hot
+//! paths (bump, free list) run in the TypeScript facade over those blocks, without crossing
+//! N-API; JavaScript never hands a buffer back to be ended or freed.
 //!
 //! Every export is `catch_unwind`: a panic becomes a JavaScript exception, never an abort.
 
@@ -19,9 +23,13 @@ mod arena;
 mod block;
 mod buffer;
 mod cage;
+mod epochs;
 mod error;
+mod intrinsics;
+mod object;
 mod plan;
 mod pool;
+mod regions;
 mod rules;
 mod stats;
 
@@ -47,6 +55,13 @@ pub const AVX2_ALIGNMENT: u32 = lightwatch_memory::AVX2_ALIGNMENT as u32;
 /// AVX-512's alignment, and a cache line: 64 bytes.
 #[napi]
 pub const AVX512_ALIGNMENT: u32 = lightwatch_memory::AVX512_ALIGNMENT as u32;
+
+/// Runs when the addon registers in an environment (the main thread, each worker), before any
+/// of its functions can be called: the builtins it needs are captured now (see `intrinsics`).
+#[napi(module_exports)]
+pub fn init(env: Env, _exports: napi::bindgen_prelude::Object<'_>) -> napi::Result<()> {
+    intrinsics::capture(&env)
+}
 
 /// The backing new blocks get: `"native"` (external buffers over the core's memory) or `"v8"`
 /// (V8-owned buffers: Electron's memory cage, or `LIGHTWATCH_MEMORY_BACKING=v8`).
@@ -122,6 +137,28 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
         return Err(error::invalid_state(env, message));
     }
     Ok(BigInt::from(data as usize as u64))
+}
+
+/// A live block's memory, as `__liveRegionsForTests` lists it.
+#[napi(object, js_name = "LiveRegion")]
+pub struct LiveRegion {
+    /// The first byte's address.
+    pub address: BigInt,
+    /// The length in bytes.
+    pub length: f64,
+}
+
+/// The memory every live block holds now, across all threads, in address order: what the
+/// tamper tests check that no attached view reaches past. Not part of the API.
+#[napi(catch_unwind, js_name = "__liveRegionsForTests")]
+pub fn live_regions_for_tests() -> Vec<LiveRegion> {
+    regions::snapshot()
+        .into_iter()
+        .map(|region| LiveRegion {
+            address: BigInt::from(region.address as u64),
+            length: region.len as f64,
+        })
+        .collect()
 }
 
 /// Panics on purpose, so the test suite can prove that a panic in the binding becomes a

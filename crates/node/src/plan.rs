@@ -5,8 +5,8 @@
 //! (`ts/replay.ts`) with no native call at all. Columns of `Float64Array` keep the crossing to a
 //! few copies: planning 10,000 tensors costs no more to cross than to read.
 
-use lightwatch_memory::{AllocError, ErrorCode, Lifetime, Plan, PlanOptions};
-use napi::bindgen_prelude::Float64Array;
+use lightwatch_memory::{replayed_lifetimes, AllocError, ErrorCode, Lifetime, Plan, PlanOptions};
+use napi::bindgen_prelude::{Float64Array, Uint8Array};
 use napi::Env;
 use napi_derive::napi;
 
@@ -103,8 +103,10 @@ pub fn plan_greedy_by_size(
     answer(Plan::greedy_by_size(&lifetimes), &env)
 }
 
-/// Checks offsets saved elsewhere against the lifetimes (aligned, no two live tensors
-/// overlapping) and computes the plan's figures.
+/// Checks offsets saved elsewhere (aligned, no two tensors live together overlapping) against
+/// the lifetimes a replay gives the tensors: `freed[i]` is 0 for a tensor its pass never frees,
+/// which lives to the pass's last step (the core's `replayed_lifetimes`). Computes the plan's
+/// figures.
 #[napi(catch_unwind)]
 pub fn plan_verify(
     env: Env,
@@ -112,9 +114,26 @@ pub fn plan_verify(
     alignments: Float64Array,
     starts: Float64Array,
     ends: Float64Array,
+    freed: Uint8Array,
     offsets: Float64Array,
 ) -> napi::Result<PlannedLifetimes> {
-    let lifetimes = lifetimes(&env, &sizes, &alignments, &starts, &ends)?;
+    let written = lifetimes(&env, &sizes, &alignments, &starts, &ends)?;
+    if freed.len() != written.len() {
+        return Err(throw(
+            &env,
+            ErrorCode::InvalidArgValue,
+            &format!(
+                "one freed flag per tensor: received {} for {} tensors",
+                freed.len(),
+                written.len()
+            ),
+        ));
+    }
+    let tensors: Vec<(Lifetime, bool)> = written
+        .into_iter()
+        .zip(freed.iter().map(|&flag| flag != 0))
+        .collect();
+    let lifetimes = replayed_lifetimes(&tensors);
     let offsets = offsets
         .iter()
         .map(|&offset| to_usize(&env, offset, "offset"))

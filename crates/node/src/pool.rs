@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use lightwatch_memory::{chunk_size, slot_stride};
 use napi::bindgen_prelude::Unknown;
-use napi::{Env, JsValue};
+use napi::Env;
 use napi_derive::napi;
 
 use crate::block::{self, Block};
-use crate::buffer;
 use crate::error::{self, alloc_error, to_alignment, to_usize};
+use crate::object;
 use crate::stats::{self, Kind};
 
 /// A pool's chunks.
@@ -48,98 +48,64 @@ impl NativePool {
         self.stride as f64
     }
 
-    /// Adds a chunk of `slots` zeroed slots: `{ buffer, start }`, slot `i` at `start + i * stride`.
+    /// Adds a chunk of `slots` zeroed slots: its parts, slot `i` at `start + i * stride`.
     #[napi(
         catch_unwind,
         ts_return_type = "{ handle: null; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }"
     )]
     pub fn add_chunk<'env>(&mut self, env: &'env Env, slots: f64) -> napi::Result<Unknown<'env>> {
-        if self.disposed {
-            return Err(error::disposed(env, "pool"));
-        }
+        self.live(env)?;
         let slots = to_usize(env, slots, "chunk slots")?;
         let bytes = chunk_size(slots, self.stride).map_err(|e| alloc_error(env, e))?;
         block::reserve_one(env, &mut self.chunks, bytes)?;
         let (block, buffer) = Block::allocate(env, bytes, self.alignment, Kind::PoolChunk)?;
-        let mut null = std::ptr::null_mut();
-        // SAFETY: valid env; out-pointer to a local.
-        unsafe { napi::sys::napi_get_null(env.raw(), &mut null) };
-        let parts = block::parts(env, null, &block, buffer)?;
+        let parts = block::parts(env, None, &block, buffer)?;
         self.chunks.push(block);
         // SAFETY: `parts` is a live value of this call's scope.
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), parts) })
     }
 
-    /// Detaches every chunk's current buffer (`current[i]` for chunk `i`) and returns new ones
-    /// over the same memory.
-    #[napi(
-        catch_unwind,
-        ts_args_type = "current: ArrayBuffer[]",
-        ts_return_type = "ArrayBuffer[]"
-    )]
-    pub fn clear<'env>(
-        &self,
-        env: &'env Env,
-        current: Vec<Unknown<'env>>,
-    ) -> napi::Result<Vec<Unknown<'env>>> {
-        if self.disposed {
-            return Err(error::disposed(env, "pool"));
+    /// Ends every buffer over every chunk and returns a new one per chunk, over the same memory:
+    /// every view handed out before is detached. Checks every chunk first: if a buffer was
+    /// transferred away, it throws and changes nothing.
+    #[napi(catch_unwind, ts_return_type = "ArrayBuffer[]")]
+    pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        self.live(env)?;
+        for chunk in &self.chunks {
+            chunk.check_usable(env)?;
         }
-        self.check_all(env, &current)?;
-        self.chunks
+        let fresh = self
+            .chunks
             .iter()
-            .zip(&current)
-            .map(|(chunk, buffer)| {
-                let fresh = chunk.renew(env, buffer.raw())?;
-                // SAFETY: `fresh` is a live value of this call's scope.
-                Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), fresh) })
-            })
-            .collect()
+            .map(|chunk| chunk.renew(env))
+            .collect::<napi::Result<Vec<_>>>()?;
+        let list = object::array(env, &fresh)?;
+        // SAFETY: `list` is a live value of this call's scope.
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), list) })
     }
 
-    /// Detaches every chunk's current buffer and frees all chunks now. A second call does nothing.
-    #[napi(catch_unwind, ts_args_type = "current: ArrayBuffer[]")]
-    pub fn dispose(&mut self, env: &Env, current: Vec<Unknown<'_>>) -> napi::Result<()> {
+    /// Detaches every buffer over every chunk and frees them now (a chunk whose buffer was
+    /// transferred away is given up, see `Block::release`). A second call does nothing.
+    #[napi(catch_unwind)]
+    pub fn dispose(&mut self, env: &Env) -> napi::Result<()> {
         if self.disposed {
             return Ok(());
         }
-        // A chunk whose buffer was transferred away is given up, not validated (see `release`).
-        self.check_count(env, &current)?;
-        for (chunk, buffer) in self.chunks.iter().zip(&current) {
-            if !buffer::is_detached(env, buffer.raw()) {
-                chunk.validate(env, buffer.raw())?;
-            }
-        }
-        for (chunk, buffer) in self.chunks.iter().zip(&current) {
-            chunk.release(env, buffer.raw())?;
-        }
-        self.chunks.clear();
         self.disposed = true;
         stats::pool_closed();
-        Ok(())
-    }
-
-    /// Validates every buffer before touching any, so a bad list changes nothing.
-    fn check_all(&self, env: &Env, current: &[Unknown<'_>]) -> napi::Result<()> {
-        self.check_count(env, current)?;
-        self.chunks
-            .iter()
-            .zip(current)
-            .try_for_each(|(chunk, buffer)| chunk.validate(env, buffer.raw()))
-    }
-
-    fn check_count(&self, env: &Env, current: &[Unknown<'_>]) -> napi::Result<()> {
-        if current.len() != self.chunks.len() {
-            return Err(error::invalid_state(
-                env,
-                &format!(
-                    "expected {} chunk buffers, received {}",
-                    self.chunks.len(),
-                    current.len()
-                ),
-            ));
+        let mut result = Ok(());
+        for chunk in self.chunks.drain(..) {
+            result = result.and(chunk.release(env));
         }
-        Ok(())
+        result
+    }
+
+    fn live(&self, env: &Env) -> napi::Result<()> {
+        if self.disposed {
+            Err(error::disposed(env, "pool"))
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -147,6 +113,10 @@ impl Drop for NativePool {
     fn drop(&mut self) {
         if !self.disposed {
             stats::pool_closed();
+        }
+        // Collected without dispose: the memory goes with the last buffer over it.
+        for chunk in &self.chunks {
+            chunk.forget();
         }
     }
 }

@@ -1,0 +1,225 @@
+//! The `ArrayBuffer`s over one block that JavaScript can hold: every one the binding made (or
+//! adopted from a transfer it made) and has not detached itself.
+//!
+//! This list is what makes the binding, and not JavaScript, decide what is detached. A reset,
+//! a scope's close, a clear or a free detaches every buffer here that the operation ends, so no
+//! view cut from one can outlive the memory's reuse, whatever JavaScript claims or forgets.
+//!
+//! A buffer can leave without us: `buffer.transfer()` in user code detaches it and moves the
+//! memory to a buffer we never saw. A buffer found detached here was therefore detached by
+//! someone else (we delete a reference as we detach its buffer), and the block has *escaped*:
+//! it must never be handed out again or freed by us (see `Block`).
+//!
+//! The references are strong where they can be: a buffer here then cannot be collected unseen,
+//! with the evidence of an escape. The cost is bounded (a block has its base buffer, at most one
+//! window per open scope and one spare window), and the handle drops its references when it is
+//! collected (`forget`), so they never keep memory alive past its owner. The exception is an
+//! aligned buffer: its facade finds the handle *from* the buffer (a `WeakMap`), so a strong
+//! reference back would keep both alive forever. Its reference is weak, and a buffer collected
+//! unseen counts as an escape: the memory then goes with the last finalizer, never by us.
+
+use std::ptr;
+
+use napi::{sys, Env};
+
+use crate::buffer::{check, detach, is_detached};
+
+/// The tag every buffer of ours carries (`napi_type_tag_object`), so that a buffer handed to us
+/// can be recognised as one of ours whatever its memory: a replaced `ArrayBuffer` constructor
+/// returning another block's live buffer is refused (`Block::allocate_v8`).
+const OURS: sys::napi_type_tag = sys::napi_type_tag {
+    lower: 0x6c69_6768_7477_6174,
+    upper: 0x6368_2d6d_656d_6f72,
+};
+
+/// Whether `value` is a buffer this binding made or adopted (tagged by [`Epochs::track`]).
+pub(crate) fn is_ours(env: &Env, value: sys::napi_value) -> bool {
+    let mut tagged = false;
+    // SAFETY: valid env and value; the tag outlives the call; out-pointer to a local.
+    let status = unsafe { sys::napi_check_object_type_tag(env.raw(), value, &OURS, &mut tagged) };
+    status == sys::Status::napi_ok && tagged
+}
+
+/// What a buffer over a block is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// The block's own buffer: what is cut from outside scopes, renewed by a reset.
+    Base,
+    /// A second buffer over the block for the scope at this depth (1 is the outermost).
+    Window(u32),
+    /// A window from which nothing was cut, kept for the next scope (see `Block::close_windows`).
+    Spare,
+}
+
+/// One buffer: a strong reference and its role.
+struct Epoch {
+    reference: sys::napi_ref,
+    role: Role,
+}
+
+/// The buffers of one block. Every method runs on the block's JavaScript thread.
+pub(crate) struct Epochs {
+    list: Vec<Epoch>,
+    /// The count a new reference starts with: 1 (strong) or 0 (weak).
+    count: u32,
+}
+
+// SAFETY: the references are only touched on the thread of the env they belong to (see
+// `Block`'s `Send`/`Sync`), always through the block's mutex.
+unsafe impl Send for Epochs {}
+
+/// What [`Epochs::inspect`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Every buffer is attached (or there is none).
+    Intact,
+    /// A buffer was detached by someone else: its memory moved to a buffer we do not know.
+    Escaped,
+}
+
+impl Epochs {
+    /// An empty list whose references are strong, or weak (see the module documentation).
+    pub(crate) const fn new(strong: bool) -> Self {
+        Self {
+            list: Vec::new(),
+            count: if strong { 1 } else { 0 },
+        }
+    }
+
+    /// Tracks `buffer` in `role`, and tags it as ours.
+    pub(crate) fn track(
+        &mut self,
+        env: &Env,
+        buffer: sys::napi_value,
+        role: Role,
+    ) -> napi::Result<()> {
+        if !is_ours(env, buffer) {
+            check(
+                env,
+                // SAFETY: valid env and object; the tag outlives the call.
+                unsafe { sys::napi_type_tag_object(env.raw(), buffer, &OURS) },
+                "napi_type_tag_object",
+            )?;
+        }
+        self.list.try_reserve(1).map_err(|_| {
+            crate::error::alloc_error(
+                env,
+                lightwatch_memory::AllocError::OutOfMemory {
+                    size: std::mem::size_of::<Epoch>(),
+                    alignment: 1,
+                },
+            )
+        })?;
+        let mut reference = ptr::null_mut();
+        check(
+            env,
+            // SAFETY: valid env and value; out-pointer to a local.
+            unsafe { sys::napi_create_reference(env.raw(), buffer, self.count, &mut reference) },
+            "napi_create_reference",
+        )?;
+        self.list.push(Epoch { reference, role });
+        Ok(())
+    }
+
+    /// The buffer of the first epoch in `role`.
+    pub(crate) fn find(&self, env: &Env, role: Role) -> Option<sys::napi_value> {
+        self.list
+            .iter()
+            .find(|epoch| epoch.role == role)
+            .and_then(|epoch| value(env, epoch.reference))
+    }
+
+    /// Whether `buffer` is one of these (the same object).
+    pub(crate) fn contains(&self, env: &Env, buffer: sys::napi_value) -> bool {
+        self.list.iter().any(|epoch| {
+            value(env, epoch.reference).is_some_and(|mine| strict_equals(env, mine, buffer))
+        })
+    }
+
+    /// `Escaped` if any buffer here was detached by someone else, or collected unseen.
+    pub(crate) fn inspect(&self, env: &Env) -> State {
+        let escaped = self
+            .list
+            .iter()
+            .any(|epoch| match value(env, epoch.reference) {
+                Some(buffer) => is_detached(env, buffer),
+                None => true,
+            });
+        if escaped {
+            State::Escaped
+        } else {
+            State::Intact
+        }
+    }
+
+    /// Changes the role of the first epoch in role `from` to `to`; `false` if there is none.
+    pub(crate) fn recast(&mut self, from: Role, to: Role) -> bool {
+        match self.list.iter_mut().find(|epoch| epoch.role == from) {
+            Some(epoch) => {
+                epoch.role = to;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes the epochs `pick` chooses and returns their buffers (still attached, or detached
+    /// by someone else), for the caller to detach or renew. Their references are deleted.
+    pub(crate) fn take(
+        &mut self,
+        env: &Env,
+        pick: impl Fn(Role) -> bool,
+    ) -> Vec<(sys::napi_value, Role)> {
+        let mut out = Vec::new();
+        self.list.retain(|epoch| {
+            if !pick(epoch.role) {
+                return true;
+            }
+            if let Some(buffer) = value(env, epoch.reference) {
+                out.push((buffer, epoch.role));
+            }
+            delete(env, epoch.reference);
+            false
+        });
+        out
+    }
+
+    /// Detaches the buffers `pick` chooses and forgets them. Buffers already detached (by
+    /// someone else) or collected are skipped; the caller inspected the list before.
+    pub(crate) fn detach(&mut self, env: &Env, pick: impl Fn(Role) -> bool) -> napi::Result<()> {
+        for (buffer, _) in self.take(env, pick) {
+            if !is_detached(env, buffer) {
+                detach(env, buffer)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes every reference without detaching anything: the owner is gone (collected), so
+    /// nothing will reuse or free the memory but the buffers' own finalizers.
+    pub(crate) fn forget(&mut self, env: &Env) {
+        for epoch in self.list.drain(..) {
+            delete(env, epoch.reference);
+        }
+    }
+}
+
+fn value(env: &Env, reference: sys::napi_ref) -> Option<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    // SAFETY: valid env; `reference` is a live reference of this env.
+    let status = unsafe { sys::napi_get_reference_value(env.raw(), reference, &mut value) };
+    (status == sys::Status::napi_ok && !value.is_null()).then_some(value)
+}
+
+fn delete(env: &Env, reference: sys::napi_ref) {
+    // SAFETY: valid env; `reference` is a live reference of this env, deleted once (its epoch
+    // leaves the list as this runs).
+    unsafe { sys::napi_delete_reference(env.raw(), reference) };
+}
+
+pub(crate) fn strict_equals(env: &Env, a: sys::napi_value, b: sys::napi_value) -> bool {
+    let mut equal = false;
+    // SAFETY: valid env and values; out-pointer to a local.
+    let status = unsafe { sys::napi_strict_equals(env.raw(), a, b, &mut equal) };
+    status == sys::Status::napi_ok && equal
+}

@@ -1,0 +1,210 @@
+/**
+ * The builtins the facade relies on, captured when the package loads.
+ *
+ * A safety decision (what is live, what is free, which buffer a view is cut from) must not rest
+ * on anything user code can replace. Code in the same realm can patch `Array.prototype.pop`,
+ * `Math.floor`, `TypedArray.prototype.fill`, the `buffer` getter, `Promise.prototype.then`, or
+ * give an object an own `transfer` property; a facade that called them at the time of use
+ * would take its answers from that code (handing one pool slot out twice, or renewing a buffer
+ * it was lied to about). So everything below is read once, here, before any of the package's
+ * objects exist, and called through `Reflect.apply` on its target, never through a property
+ * lookup on a user-reachable object. The native side still checks every outcome that frees or
+ * ends memory (crates/node/src/block.rs): captured is not trusted, only harder to fool.
+ *
+ * What stays out of reach on purpose: element reads and writes of the facade's own arrays
+ * (own, dense elements: no prototype lookup), private fields (`#x`: no lookup at all), `typeof`,
+ * `===`, arithmetic and `new` on a captured constructor.
+ * @internal
+ * @module
+ */
+
+const { apply, defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Reflect;
+
+/** The getter of `object[name]`, from the prototype that defines it. */
+function getter(object: object, name: string | symbol): (this: unknown) => unknown {
+  const descriptor = getOwnPropertyDescriptor(object, name);
+  const get = descriptor?.get;
+  if (get === undefined) throw new Error(`the runtime has no ${String(name)} getter to capture`);
+  return get;
+}
+
+/** `Reflect.apply`, captured. */
+export const reflectApply: typeof Reflect.apply = apply;
+
+const TypedArrayPrototype: object = getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayBuffer = getter(TypedArrayPrototype, 'buffer');
+const typedArrayByteOffset = getter(TypedArrayPrototype, 'byteOffset');
+const typedArrayByteLength = getter(TypedArrayPrototype, 'byteLength');
+const typedArrayLength = getter(TypedArrayPrototype, 'length');
+// Returns the constructor's name for a typed array and `undefined` for anything else, without
+// throwing: the one brand check a typed array has.
+const typedArrayTag = getter(TypedArrayPrototype, Symbol.toStringTag);
+const typedArrayFill = (TypedArrayPrototype as { fill: (value: unknown) => unknown }).fill;
+const dataViewBuffer = getter(DataView.prototype, 'buffer');
+const dataViewByteOffset = getter(DataView.prototype, 'byteOffset');
+const dataViewByteLength = getter(DataView.prototype, 'byteLength');
+const arrayBufferByteLength = getter(ArrayBuffer.prototype, 'byteLength');
+const isView = ArrayBuffer.isView;
+const isArray = Array.isArray;
+const isSafeInteger = Number.isSafeInteger;
+const objectIs = Object.is;
+const weakMapGet = WeakMap.prototype.get;
+const weakMapSet = WeakMap.prototype.set;
+const weakMapHas = WeakMap.prototype.has;
+const mapGet = Map.prototype.get;
+const mapSet = Map.prototype.set;
+const jsonStringify = JSON.stringify;
+const arraySort = Array.prototype.sort;
+const stringSlice = String.prototype.slice;
+
+/** The captured constructors, for `new` and for `===` tests. */
+export const SafeWeakMap: WeakMapConstructor = WeakMap;
+export const SafeMap: MapConstructor = Map;
+export const SafeTypeError: TypeErrorConstructor = TypeError;
+export const SafeRangeError: RangeErrorConstructor = RangeError;
+export const SafeError: ErrorConstructor = Error;
+export const SafeArrayBuffer: ArrayBufferConstructor = ArrayBuffer;
+export const SafeDataView: DataViewConstructor = DataView;
+export const SafeUint8Array: Uint8ArrayConstructor = Uint8Array;
+
+/** `ArrayBuffer.isView(value)`: a typed array or a `DataView`. */
+export function isBufferView(value: unknown): value is ArrayBufferView {
+  return apply(isView, undefined, [value]) as boolean;
+}
+
+/** `Array.isArray(value)`. */
+export function isArrayValue(value: unknown): value is unknown[] {
+  return apply(isArray, undefined, [value]) as boolean;
+}
+
+/** `Number.isSafeInteger(value)`. */
+export function isSafeIntegerValue(value: unknown): value is number {
+  return apply(isSafeInteger, undefined, [value]) as boolean;
+}
+
+/** `Object.is(a, b)`. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  return apply(objectIs, undefined, [a, b]) as boolean;
+}
+
+/**
+ * The name of `value`'s typed array type (`'Float32Array'`) from its internal slot, or
+ * `undefined` if it is not a typed array; no property of `value` is read.
+ */
+export function typedArrayName(value: unknown): string | undefined {
+  return apply(typedArrayTag, value, []) as string | undefined;
+}
+
+/** Whether `view` is a `DataView` (a view that is not a typed array). */
+function isDataView(view: ArrayBufferView): boolean {
+  return typedArrayName(view) === undefined;
+}
+
+/** The buffer a view was cut from (its internal slot: no getter or own property can lie). */
+export function bufferOf(view: ArrayBufferView): ArrayBufferLike {
+  return apply(isDataView(view) ? dataViewBuffer : typedArrayBuffer, view, []) as ArrayBufferLike;
+}
+
+/** A view's byte offset in its buffer, from its internal slot. */
+export function byteOffsetOf(view: ArrayBufferView): number {
+  return apply(isDataView(view) ? dataViewByteOffset : typedArrayByteOffset, view, []) as number;
+}
+
+/** A view's length in bytes (0 once its buffer is detached), from its internal slot. */
+export function byteLengthOf(view: ArrayBufferView): number {
+  return apply(isDataView(view) ? dataViewByteLength : typedArrayByteLength, view, []) as number;
+}
+
+/** A typed array's length in elements, from its internal slot. */
+export function lengthOf(view: ArrayBufferView): number {
+  return apply(typedArrayLength, view, []) as number;
+}
+
+/** A buffer's length in bytes (0 once detached), from its internal slot. */
+export function bufferByteLength(buffer: ArrayBufferLike): number {
+  return apply(arrayBufferByteLength, buffer, []) as number;
+}
+
+/** `view.fill(value)` with the builtin, whatever `fill` the view or its prototype has now. */
+export function fillView(view: ArrayBufferView, value: number | bigint): void {
+  apply(typedArrayFill, view, [value]);
+}
+
+/**
+ * Appends `value` to `list` as an own element: `list.push(value)` and `list[n] = value` assign,
+ * and an assignment to an index the array does not have yet runs any setter user code put on
+ * `Array.prototype` or `Object.prototype` for that index.
+ */
+export function append<T>(list: T[], value: T): void {
+  defineProperty(list, list.length, {
+    __proto__: null,
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  } as PropertyDescriptor);
+}
+
+/** A new array of `length` elements, each `value`, all own (see {@link append}). */
+export function filled<T>(length: number, value: T): T[] {
+  const list: T[] = [];
+  for (let index = 0; index < length; index++) append(list, value);
+  return list;
+}
+
+/** `weakMap.get(key)`. */
+export function weakGet<K extends object, V>(map: WeakMap<K, V>, key: K): V | undefined {
+  return apply(weakMapGet, map, [key]) as V | undefined;
+}
+
+/** `weakMap.set(key, value)`. */
+export function weakSet<K extends object, V>(map: WeakMap<K, V>, key: K, value: V): void {
+  apply(weakMapSet, map, [key, value]);
+}
+
+/** `weakMap.has(key)`. */
+export function weakHas<K extends object, V>(map: WeakMap<K, V>, key: K): boolean {
+  return apply(weakMapHas, map, [key]) as boolean;
+}
+
+/** `map.get(key)`. */
+export function mapLookup<K, V>(map: Map<K, V>, key: K): V | undefined {
+  return apply(mapGet, map, [key]) as V | undefined;
+}
+
+/** `map.set(key, value)`. */
+export function mapStore<K, V>(map: Map<K, V>, key: K, value: V): void {
+  apply(mapSet, map, [key, value]);
+}
+
+/** `list.sort(compare)` with the builtin. */
+export function sortList<T>(list: T[], compare: (a: T, b: T) => number): void {
+  apply(arraySort, list, [compare]);
+}
+
+/** `JSON.stringify(value)`. */
+export function toJSONText(value: unknown): string {
+  return apply(jsonStringify, undefined, [value]) as string;
+}
+
+/** `text.slice(start, end)`. */
+export function sliceText(text: string, start: number, end: number): string {
+  return apply(stringSlice, text, [start, end]) as string;
+}
+
+/** The larger of two numbers (`Math.max` can be replaced). */
+export function max(a: number, b: number): number {
+  // biome-ignore lint/complexity/useMathMinMax: `Math.max` is what this replaces.
+  return a > b ? a : b;
+}
+
+/** The smaller of two numbers. */
+export function min(a: number, b: number): number {
+  // biome-ignore lint/complexity/useMathMinMax: `Math.min` is what this replaces.
+  return a < b ? a : b;
+}
+
+/** `Math.floor` of a non-negative number below 2 ** 53 (`Math.floor` can be replaced). */
+export function floorOf(value: number): number {
+  return value - (value % 1);
+}
