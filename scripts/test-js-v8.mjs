@@ -25,6 +25,16 @@ const BACKING_DEPENDENT = {
   'gc.spec.ts': 'blocks freed by the finalizers of their buffers, which differ per backing',
   'growth.spec.ts': 'a growing arena makes and frees blocks: their alignment and addresses',
   'hold.spec.ts': 'native I/O into external or V8-owned buffers while reset and dispose wait',
+  'hostile/holds.spec.ts': 'hold tokens over real native I/O into external or V8-owned buffers',
+  'hostile/moved.spec.ts':
+    'memory moved away: transfer() of native buffers, structured-clone transfer of V8 ones',
+  'hostile/plans.spec.ts':
+    'plans checked natively before their block is allocated, on each backing',
+  'hostile/properties.spec.ts':
+    'random operations in a hostile realm over real addresses and the live native regions',
+  'hostile/realm.spec.ts':
+    'renewals by transfer() (external) or structuredClone (V8), checked natively against lies',
+  'hostile/reentry.spec.ts': 'zeroing and growth of pool chunks, whose buffers differ per backing',
   'memory.spec.ts': "memoryBacking() reports the variable; stats count each backing's block sizes",
   'pool.spec.ts': 'pool chunks: slot alignment, clear renews the buffers, growth, dispose',
   'properties.spec.ts': 'random sequences over real addresses: alignment, no overlap, data kept',

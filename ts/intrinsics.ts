@@ -66,6 +66,9 @@ export const SafeError: ErrorConstructor = Error;
 export const SafeArrayBuffer: ArrayBufferConstructor = ArrayBuffer;
 export const SafeDataView: DataViewConstructor = DataView;
 export const SafeUint8Array: Uint8ArrayConstructor = Uint8Array;
+export const SafeUint32Array: Uint32ArrayConstructor = Uint32Array;
+export const SafeInt32Array: Int32ArrayConstructor = Int32Array;
+export const SafeFloat64Array: Float64ArrayConstructor = Float64Array;
 
 /** `ArrayBuffer.isView(value)`: a typed array or a `DataView`. */
 export function isBufferView(value: unknown): value is ArrayBufferView {

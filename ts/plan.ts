@@ -15,7 +15,15 @@
 
 import { alignedDelete, alignedNew } from './aligned';
 import { checkAlignment, checkCount, checkType, codedError, describe } from './errors';
-import { append, isArrayValue, mapLookup, mapStore, SafeMap, SafeUint8Array } from './intrinsics';
+import {
+  append,
+  isArrayValue,
+  mapLookup,
+  mapStore,
+  SafeFloat64Array,
+  SafeMap,
+  SafeUint8Array,
+} from './intrinsics';
 import type { PassMemory, PlannedTensor } from './pass';
 import { createPass, type PlannedPass } from './replay';
 import {
@@ -197,7 +205,7 @@ export class MemoryPlan {
       const saved = (candidate.tensors as PlannedTensor[])[index] as PlannedTensor;
       append(tensors, checkRecorded(lifetimes[index] as PlannedTensor, saved, index));
     }
-    const offsets = new Float64Array(candidate.offsets.length);
+    const offsets = new SafeFloat64Array(candidate.offsets.length);
     for (let index = 0; index < offsets.length; index++) {
       offsets[index] = checkCount(candidate.offsets[index], `offsets[${index}]`);
     }
@@ -373,10 +381,10 @@ function columns(
   tensors: readonly PlannedTensor[],
 ): [Float64Array, Float64Array, Float64Array, Float64Array] {
   const n = tensors.length;
-  const sizes = new Float64Array(n);
-  const alignments = new Float64Array(n);
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
+  const sizes = new SafeFloat64Array(n);
+  const alignments = new SafeFloat64Array(n);
+  const starts = new SafeFloat64Array(n);
+  const ends = new SafeFloat64Array(n);
   for (let i = 0; i < n; i++) {
     const tensor = tensors[i] as PlannedTensor;
     sizes[i] = tensor.size;
@@ -389,7 +397,7 @@ function columns(
 
 /** 1 for each tensor its pass frees, 0 for one it keeps to the end. */
 function freedColumn(tensors: readonly PlannedTensor[]): Uint8Array {
-  const freed = new Uint8Array(tensors.length);
+  const freed = new SafeUint8Array(tensors.length);
   for (let i = 0; i < tensors.length; i++) freed[i] = (tensors[i] as PlannedTensor).freed ? 1 : 0;
   return freed;
 }

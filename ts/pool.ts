@@ -22,7 +22,15 @@ import {
   disposedError,
 } from './errors';
 import { Holds } from './hold';
-import { append, fillView, floorOf, isBufferView, max } from './intrinsics';
+import {
+  append,
+  fillView,
+  floorOf,
+  isBufferView,
+  max,
+  SafeUint8Array,
+  SafeUint32Array,
+} from './intrinsics';
 import { zeroOf } from './typed-array';
 
 import native = require('./native');
@@ -113,10 +121,10 @@ export class Pool<T extends TypedArray> implements Disposable {
   // Typed arrays with their lengths kept here: a typed array's `length` is a getter on its
   // prototype, which user code can replace.
   /** 1 for a live slot, 0 for a free one, by slot index (as far as views are cut). */
-  #live: Uint8Array = new Uint8Array(64);
+  #live: Uint8Array = new SafeUint8Array(64);
   #liveRoom = 64;
   /** Indices of freed slots, all cut, as a stack: `allocate` pops the last. */
-  #free: Uint32Array = new Uint32Array(64);
+  #free: Uint32Array = new SafeUint32Array(64);
   #freeRoom = 64;
   #freeCount = 0;
   /** Slots below this index held data before the last `clear`: not zero when cut again. */
@@ -201,7 +209,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     if (this.#zero && slot < this.#dirty) this.#zeroSlot(view);
     SlotTag.stamp(view, slot);
     if (slot === this.#liveRoom) {
-      const live = new Uint8Array(2 * slot);
+      const live = new SafeUint8Array(2 * slot);
       copy(this.#live, live, slot);
       this.#live = live;
       this.#liveRoom = 2 * slot;
@@ -225,7 +233,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     }
     const count = this.#freeCount;
     if (count === this.#freeRoom) {
-      const free = new Uint32Array(2 * count);
+      const free = new SafeUint32Array(2 * count);
       copy(this.#free, free, count);
       this.#free = free;
       this.#freeRoom = 2 * count;
@@ -261,7 +269,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     this.#buffers = handle.clear();
     this.#dirty = max(this.#dirty, this.#views.length);
     this.#views = [];
-    this.#live = new Uint8Array(this.#liveRoom);
+    this.#live = new SafeUint8Array(this.#liveRoom);
     this.#freeCount = 0;
   }
 
@@ -311,7 +319,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     this.#handle = null;
     this.#buffers = [];
     this.#views = [];
-    this.#live = new Uint8Array(0);
+    this.#live = new SafeUint8Array(0);
     this.#liveRoom = 0;
     this.#freeCount = 0;
     this.#capacity = 0;

@@ -36,6 +36,8 @@ import {
   mapLookup,
   mapStore,
   max,
+  SafeFloat64Array,
+  SafeInt32Array,
   SafeMap,
   SafeUint8Array,
   sortList,
@@ -71,12 +73,12 @@ export function createPass(
   poison: boolean,
 ): PlannedPass {
   const n = tensors.length;
-  const sizes = new Float64Array(n);
-  const alignments = new Float64Array(n);
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
-  const freed = new Uint8Array(n);
-  const at = new Float64Array(n);
+  const sizes = new SafeFloat64Array(n);
+  const alignments = new SafeFloat64Array(n);
+  const starts = new SafeFloat64Array(n);
+  const ends = new SafeFloat64Array(n);
+  const freed = new SafeUint8Array(n);
+  const at = new SafeFloat64Array(n);
   for (let i = 0; i < n; i++) {
     const tensor = tensors[i] as PlannedTensor;
     sizes[i] = tensor.size;
@@ -442,13 +444,17 @@ function opsOf(tensors: readonly PlannedTensor[]): Int32Array {
     (a, b) =>
       a[0] - b[0] || a[1] - b[1] || (a[1] === 0 ? a[2] - b[2] : (FREE ^ a[2]) - (FREE ^ b[2])),
   );
-  const ops = new Int32Array(events.length);
+  const ops = new SafeInt32Array(events.length);
   for (let at = 0; at < events.length; at++) ops[at] = (events[at] as [number, number, number])[2];
   return ops;
 }
 
-/** Fills a freed view with NaN (float types) or 0xDE, so a use after free shows. */
+/**
+ * Fills a freed view with NaN (float types) or 0xDE, so a use after free shows. A view whose
+ * memory was moved away (detached) has nothing to poison.
+ */
 function poison(view: ArrayBufferView): void {
+  if (byteLengthOf(view) === 0) return;
   const name = typedArrayName(view);
   if (name === 'Float32Array' || name === 'Float64Array') fillView(view, Number.NaN);
   else {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { mapLookup, mapStore, SafeMap } from './intrinsics';
+import { mapLookup, mapStore, SafeMap, SafeTypeError } from './intrinsics';
 
 /** Any of the eleven typed array types. */
 export type TypedArray =
@@ -119,5 +119,5 @@ export function typeName(type: TypedArrayConstructor<TypedArray>): string {
   for (let index = 0; index < ALL.length; index++) {
     if ((ALL[index] as unknown) === type) return NAMES[index] as string;
   }
-  throw new TypeError('not one of the typed array types');
+  throw new SafeTypeError('not one of the typed array types');
 }
