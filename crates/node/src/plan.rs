@@ -5,12 +5,12 @@
 //! (`ts/replay.ts`) with no native call at all. Columns of `Float64Array` keep the crossing to a
 //! few copies: planning 10,000 tensors costs no more to cross than to read.
 
-use lightwatch_memory::{AllocError, ErrorCode, Lifetime, Plan, PlanOptions};
+use lightwatch_memory::{ErrorCode, Lifetime, Plan, PlanError, PlanOptions};
 use napi::bindgen_prelude::Float64Array;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::error::{alloc_error, throw, to_usize};
+use crate::error::{plan_error, throw, to_usize};
 
 /// A plan, as the facade takes it.
 #[napi(object)]
@@ -58,8 +58,8 @@ fn lifetimes(
         .collect()
 }
 
-fn answer(plan: Result<Plan, AllocError>, env: &Env) -> napi::Result<PlannedLifetimes> {
-    let plan = plan.map_err(|e| alloc_error(env, e))?;
+fn answer(plan: Result<Plan, PlanError>, env: &Env) -> napi::Result<PlannedLifetimes> {
+    let plan = plan.map_err(|e| plan_error(env, e))?;
     Ok(PlannedLifetimes {
         offsets: Float64Array::new(plan.offsets().iter().map(|&o| o as f64).collect()),
         bytes: plan.bytes() as f64,

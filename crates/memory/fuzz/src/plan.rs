@@ -5,7 +5,7 @@
 //! plan's own, then perturbed ones) must be accepted exactly when the oracle finds them valid.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use lightwatch_memory::{AllocError, Bump, Lifetime, Order, Plan, PlanOptions};
+use lightwatch_memory::{AllocError, Bump, Lifetime, Order, Plan, PlanError, PlanOptions};
 
 /// One tensor, decoded from fuzzer bytes: small steps so that lifetimes overlap often.
 #[derive(Arbitrary, Debug)]
@@ -59,15 +59,15 @@ fn lifetime(t: &Tensor) -> Lifetime {
 
 /// The error the planner owes for `lifetimes`, if any: the first malformed tensor in input
 /// order, else the first that overflows the naive layout.
-fn expected_error(lifetimes: &[Lifetime]) -> Option<AllocError> {
+fn expected_error(lifetimes: &[Lifetime]) -> Option<PlanError> {
     for (tensor, l) in lifetimes.iter().enumerate() {
         if !l.alignment.is_power_of_two() {
-            return Some(AllocError::InvalidAlignment {
+            return Some(PlanError::Alloc(AllocError::InvalidAlignment {
                 alignment: l.alignment,
-            });
+            }));
         }
         if l.start > l.end {
-            return Some(AllocError::InvalidLifetime {
+            return Some(PlanError::InvalidLifetime {
                 tensor,
                 start: l.start,
                 end: l.end,
@@ -77,7 +77,7 @@ fn expected_error(lifetimes: &[Lifetime]) -> Option<AllocError> {
     let mut bump = Bump::new(0, isize::MAX as usize).expect("bump");
     for (tensor, l) in lifetimes.iter().enumerate() {
         if bump.allocate(l.size, l.alignment).is_err() {
-            return Some(AllocError::PlanOverflow {
+            return Some(PlanError::PlanOverflow {
                 tensor,
                 size: l.size,
                 alignment: l.alignment,
@@ -191,7 +191,7 @@ fn from_offsets_agrees(lifetimes: &[Lifetime], offsets: &[usize], (pick, slot): 
     let valid = disjoint(lifetimes, &offsets);
     match Plan::from_offsets(lifetimes, offsets) {
         Ok(_) => assert!(valid, "accepted overlapping offsets"),
-        Err(AllocError::OverlappingTensors {
+        Err(PlanError::OverlappingTensors {
             tensor,
             other,
             step,

@@ -47,13 +47,14 @@
 //! assert_eq!(plan.bytes(), 1536);
 //! assert_eq!(plan.naive_bytes(), 2560);
 //! assert_eq!(plan.offsets()[0], plan.offsets()[2]);
-//! # Ok::<(), lightwatch_memory::AllocError>(())
+//! # Ok::<(), lightwatch_memory::PlanError>(())
 //! ```
 //!
 //! [`Arena`]: crate::Arena
 
 mod bound;
 mod conflicts;
+mod error;
 mod greedy;
 mod lifetime;
 mod options;
@@ -63,11 +64,11 @@ mod verify;
 
 use std::time::Instant;
 
+pub use error::PlanError;
 pub use lifetime::Lifetime;
 pub use options::{Fit, Order, PlanOptions, Planner};
 
 use crate::address::check_alignment;
-use crate::AllocError;
 use conflicts::Conflicts;
 use greedy::{Placement, Placer};
 
@@ -87,7 +88,7 @@ impl Plan {
     ///
     /// # Errors
     /// As [`Plan::with_options`].
-    pub fn new(lifetimes: &[Lifetime]) -> Result<Self, AllocError> {
+    pub fn new(lifetimes: &[Lifetime]) -> Result<Self, PlanError> {
         Self::with_options(lifetimes, &PlanOptions::default())
     }
 
@@ -95,12 +96,14 @@ impl Plan {
     /// naive layout kept as a candidate too (see the module documentation).
     ///
     /// # Errors
-    /// [`AllocError::InvalidAlignment`] if an alignment is not a power of two;
-    /// [`AllocError::InvalidLifetime`] if a lifetime starts after it ends;
-    /// [`AllocError::TooManyTensors`] past `u32::MAX` tensors; [`AllocError::PlanOverflow`] if
+    /// [`AllocError::InvalidAlignment`](crate::AllocError::InvalidAlignment) (wrapped in
+    /// [`PlanError::Alloc`]) if an alignment is not a power of two;
+    /// [`PlanError::InvalidLifetime`] if a lifetime starts after it ends;
+    /// [`PlanError::TooManyTensors`] past `u32::MAX` tensors; [`PlanError::PlanOverflow`] if
     /// the tensors one after another would end past `isize::MAX` bytes;
-    /// [`AllocError::OutOfMemory`] if the conflict graph cannot be allocated.
-    pub fn with_options(lifetimes: &[Lifetime], options: &PlanOptions) -> Result<Self, AllocError> {
+    /// [`AllocError::OutOfMemory`](crate::AllocError::OutOfMemory) (wrapped) if the conflict
+    /// graph cannot be allocated.
+    pub fn with_options(lifetimes: &[Lifetime], options: &PlanOptions) -> Result<Self, PlanError> {
         let mut plan = Self::naive(lifetimes)?;
         if plan.bytes == plan.lower_bound {
             return Ok(plan);
@@ -159,9 +162,9 @@ impl Plan {
     /// (alignment padding in another order).
     ///
     /// # Errors
-    /// As [`Plan::with_options`]; also [`AllocError::PlanOverflow`] if its own layout would end
+    /// As [`Plan::with_options`]; also [`PlanError::PlanOverflow`] if its own layout would end
     /// past `isize::MAX` bytes.
-    pub fn greedy_by_size(lifetimes: &[Lifetime]) -> Result<Self, AllocError> {
+    pub fn greedy_by_size(lifetimes: &[Lifetime]) -> Result<Self, PlanError> {
         let mut plan = Self::naive(lifetimes)?;
         let conflicts = Conflicts::new(lifetimes)?;
         let mut placer = Placer::new(lifetimes, &conflicts);
@@ -171,7 +174,7 @@ impl Plan {
             .place(&mut placement, Fit::Best, isize::MAX as usize)
             .map_err(|stop| {
                 let l = &lifetimes[stop.tensor as usize];
-                AllocError::PlanOverflow {
+                PlanError::PlanOverflow {
                     tensor: stop.tensor as usize,
                     size: l.size,
                     alignment: l.alignment,
@@ -191,7 +194,7 @@ impl Plan {
     ///
     /// # Errors
     /// As [`Plan::with_options`] (but builds no conflict graph, so never `OutOfMemory`).
-    pub fn naive(lifetimes: &[Lifetime]) -> Result<Self, AllocError> {
+    pub fn naive(lifetimes: &[Lifetime]) -> Result<Self, PlanError> {
         validate(lifetimes)?;
         let (offsets, bytes) = bound::naive(lifetimes)?;
         Ok(Self {
@@ -208,11 +211,11 @@ impl Plan {
     /// multiple of its tensor's alignment, no two conflicting tensors sharing a byte.
     ///
     /// # Errors
-    /// As [`Plan::naive`]; [`AllocError::OffsetCount`] if there is not one offset per tensor;
-    /// [`AllocError::MisalignedOffset`]; [`AllocError::OverlappingTensors`] naming two tensors
-    /// and a step they are both live at; [`AllocError::PlanOverflow`] if a tensor ends past
+    /// As [`Plan::naive`]; [`PlanError::OffsetCount`] if there is not one offset per tensor;
+    /// [`PlanError::MisalignedOffset`]; [`PlanError::OverlappingTensors`] naming two tensors
+    /// and a step they are both live at; [`PlanError::PlanOverflow`] if a tensor ends past
     /// `isize::MAX`.
-    pub fn from_offsets(lifetimes: &[Lifetime], offsets: Vec<usize>) -> Result<Self, AllocError> {
+    pub fn from_offsets(lifetimes: &[Lifetime], offsets: Vec<usize>) -> Result<Self, PlanError> {
         let mut plan = Self::naive(lifetimes)?;
         plan.bytes = verify::verify(lifetimes, &offsets)?;
         plan.offsets = offsets;
@@ -265,10 +268,10 @@ impl Plan {
 }
 
 /// Refuses what the planner cannot take, before any work: nothing is half done on error.
-fn validate(lifetimes: &[Lifetime]) -> Result<(), AllocError> {
+fn validate(lifetimes: &[Lifetime]) -> Result<(), PlanError> {
     let limit = u32::MAX as usize;
     if lifetimes.len() > limit {
-        return Err(AllocError::TooManyTensors {
+        return Err(PlanError::TooManyTensors {
             tensors: lifetimes.len(),
             limit,
         });
@@ -276,7 +279,7 @@ fn validate(lifetimes: &[Lifetime]) -> Result<(), AllocError> {
     for (tensor, l) in lifetimes.iter().enumerate() {
         check_alignment(l.alignment)?;
         if l.start > l.end {
-            return Err(AllocError::InvalidLifetime {
+            return Err(PlanError::InvalidLifetime {
                 tensor,
                 start: l.start,
                 end: l.end,
