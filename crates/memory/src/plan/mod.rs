@@ -55,16 +55,20 @@
 mod bound;
 mod conflicts;
 mod error;
+mod exact;
 mod greedy;
 mod lifetime;
 mod options;
 mod order;
 mod search;
+mod sections;
 mod verify;
 
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 pub use error::PlanError;
+pub use exact::Techniques;
 pub use lifetime::Lifetime;
 pub use options::{Fit, Order, PlanOptions, Planner};
 
@@ -81,6 +85,7 @@ pub struct Plan {
     naive_bytes: usize,
     alignment: usize,
     planner: Planner,
+    optimal: bool,
 }
 
 impl Plan {
@@ -104,6 +109,20 @@ impl Plan {
     /// [`AllocError::OutOfMemory`](crate::AllocError::OutOfMemory) (wrapped) if the conflict
     /// graph cannot be allocated.
     pub fn with_options(lifetimes: &[Lifetime], options: &PlanOptions) -> Result<Self, PlanError> {
+        Self::with_cancel(lifetimes, options, &AtomicBool::new(false))
+    }
+
+    /// As [`Plan::with_options`], and the searches stop early once `cancel` is set (by another
+    /// thread): the plan is then the best found so far, as when a time limit runs out.
+    ///
+    /// # Errors
+    /// As [`Plan::with_options`].
+    pub fn with_cancel(
+        lifetimes: &[Lifetime],
+        options: &PlanOptions,
+        cancel: &AtomicBool,
+    ) -> Result<Self, PlanError> {
+        let deadline = options.time_limit.map(|limit| Instant::now() + limit);
         let mut plan = Self::naive(lifetimes)?;
         if plan.bytes == plan.lower_bound {
             return Ok(plan);
@@ -132,6 +151,7 @@ impl Plan {
             }
         }
         let Some((mut placement, order, fit)) = best else {
+            plan.exact(lifetimes, &conflicts, options, deadline, cancel);
             return Ok(plan);
         };
         let mut planner = Planner::Greedy { order, fit };
@@ -140,7 +160,8 @@ impl Plan {
                 work: conflicts
                     .pass_work()
                     .saturating_mul(u64::from(options.search_passes)),
-                deadline: options.time_limit.map(|limit| Instant::now() + limit),
+                deadline,
+                cancel,
                 lower_bound: plan.lower_bound,
             };
             let mut rng = search::Rng::new(options.seed);
@@ -154,7 +175,42 @@ impl Plan {
             plan.offsets = placement.offsets;
             plan.planner = planner;
         }
+        plan.optimal = plan.bytes == plan.lower_bound;
+        plan.exact(lifetimes, &conflicts, options, deadline, cancel);
         Ok(plan)
+    }
+
+    /// The exact search from this plan down, within the options' budget; keeps what it finds.
+    fn exact(
+        &mut self,
+        lifetimes: &[Lifetime],
+        conflicts: &Conflicts,
+        options: &PlanOptions,
+        deadline: Option<Instant>,
+        cancel: &AtomicBool,
+    ) {
+        if self.bytes == self.lower_bound {
+            self.optimal = true;
+            return;
+        }
+        if options.exact_passes == 0 {
+            return;
+        }
+        let mut search = exact::Exact::new(lifetimes, conflicts, options.techniques);
+        let limits = exact::Limits {
+            work: conflicts
+                .pass_work()
+                .saturating_mul(u64::from(options.exact_passes)),
+            deadline,
+            cancel,
+        };
+        let found = exact::minimise(&mut search, self.bytes, self.lower_bound, &limits);
+        if let Some(offsets) = found.offsets {
+            self.offsets = offsets;
+            self.bytes = found.bytes;
+            self.planner = Planner::Exact;
+        }
+        self.optimal = found.optimal;
     }
 
     /// Greedy by size with best-fit gaps alone (TensorFlow Lite's planner): the baseline the
@@ -187,6 +243,7 @@ impl Plan {
             order: Order::Size,
             fit: Fit::Best,
         };
+        plan.optimal = plan.bytes == plan.lower_bound;
         Ok(plan)
     }
 
@@ -204,7 +261,9 @@ impl Plan {
             naive_bytes: bytes,
             alignment: block_alignment(lifetimes),
             planner: Planner::Naive,
-        })
+            optimal: false,
+        }
+        .with_optimal())
     }
 
     /// A plan from offsets made elsewhere (a plan saved with a model), checked: each offset a
@@ -220,6 +279,7 @@ impl Plan {
         plan.bytes = verify::verify(lifetimes, &offsets)?;
         plan.offsets = offsets;
         plan.planner = Planner::Given;
+        plan.optimal = plan.bytes == plan.lower_bound;
         Ok(plan)
     }
 
@@ -258,6 +318,20 @@ impl Plan {
     #[must_use]
     pub const fn alignment(&self) -> usize {
         self.alignment
+    }
+
+    /// Whether no plan of these lifetimes needs fewer bytes: the plan reaches the lower bound,
+    /// or the exact search proved that nothing smaller fits. A plan that is not proven optimal
+    /// may still be (the search ran out of budget before proving it).
+    #[must_use]
+    pub const fn optimal(&self) -> bool {
+        self.optimal
+    }
+
+    /// Marks the plan optimal when it reaches the lower bound.
+    fn with_optimal(mut self) -> Self {
+        self.optimal = self.bytes == self.lower_bound;
+        self
     }
 
     /// Which candidate the offsets came from.

@@ -44,8 +44,10 @@ proptest! {
         let options = PlanOptions {
             orders: if all_orders { &Order::ALL } else { &[Order::Size] },
             search_passes,
+            exact_passes: search_passes,
             seed,
             time_limit: None,
+            ..PlanOptions::default()
         };
         let plan = Plan::with_options(&lifetimes, &options).unwrap();
         check(&lifetimes, &plan);
