@@ -44,15 +44,31 @@ export interface MemoryPlanJSON {
   readonly naiveBytes: number;
   readonly tensors: readonly PlannedTensor[];
   readonly offsets: readonly number[];
+  /** Whether the plan was proven optimal (absent in plans saved before it existed: false). */
+  readonly optimal?: boolean;
 }
 
 /** Options of the planner. */
 export interface PlanOptions {
   /**
-   * The local search's budget, in greedy passes over the tensors (0: greedy placements only).
-   * The default keeps planning 1,000 tensors under 10 ms and 10,000 under 0.5 s.
+   * The budget of each search after the greedy placements (the local search, then the exact
+   * search), in greedy passes' worth of work: deterministic, the same plan on every machine.
+   * 0: greedy placements only. The default (2) keeps planning 1,000 tensors under 10 ms and
+   * 10,000 under 0.5 s.
    */
   readonly effort?: number;
+  /**
+   * A wall-clock limit on the searches, in milliseconds (an integer >= 0): the plan is the best
+   * found by then. Without `effort`, the exact search runs until the limit, or until its plan
+   * is proven optimal. With one, the plan depends on the machine's speed.
+   */
+  readonly timeLimit?: number;
+}
+
+/** Options of the planner in the background ({@link MemoryPlan.fromLifetimesAsync}). */
+export interface AsyncPlanOptions extends PlanOptions {
+  /** Aborts the planning: the search stops, and the promise rejects with `ERR_ABORTED`. */
+  readonly signal?: AbortSignal;
 }
 
 /** The planner's answer, from the binding. */
@@ -61,6 +77,13 @@ interface Planned {
   bytes: number;
   lowerBound: number;
   naiveBytes: number;
+  optimal: boolean;
+}
+
+/** The checked budgets of {@link PlanOptions}. */
+interface Budget {
+  effort: number | undefined;
+  timeLimit: number | undefined;
 }
 
 /**
@@ -78,6 +101,7 @@ export class MemoryPlan {
   readonly #bytes: number;
   readonly #lowerBound: number;
   readonly #naiveBytes: number;
+  readonly #optimal: boolean;
 
   private constructor(tensors: readonly PlannedTensor[], planned: Planned) {
     this.#tensors = Object.freeze(tensors.map((tensor) => Object.freeze({ ...tensor })));
@@ -85,6 +109,7 @@ export class MemoryPlan {
     this.#bytes = planned.bytes;
     this.#lowerBound = planned.lowerBound;
     this.#naiveBytes = planned.naiveBytes;
+    this.#optimal = planned.optimal || planned.bytes === planned.lowerBound;
   }
 
   /**
@@ -98,27 +123,41 @@ export class MemoryPlan {
    *   get from `mem`.
    */
   static record(pass: (mem: PassMemory) => void, options: PlanOptions = {}): MemoryPlan {
-    if (typeof pass !== 'function') {
-      throw codedError(
-        'ERR_INVALID_ARG_TYPE',
-        `pass must be a function; received ${describe(pass)}`,
-      );
-    }
-    const effort = checkOptions(options);
-    const recorder = new Recorder();
-    try {
-      const result: unknown = pass(recorder);
-      if (result instanceof Promise) {
-        throw codedError(
-          'ERR_INVALID_ARG_VALUE',
-          'pass must be synchronous: a plan records the order of allocations, which awaits would make depend on timing',
-        );
-      }
-    } finally {
-      recorder.close();
-    }
-    const tensors = recorder.tensors();
-    return new MemoryPlan(tensors, plan(native.planLifetimes, tensors, effort));
+    const budget = checkOptions(options);
+    const tensors = recordPass(pass);
+    return new MemoryPlan(tensors, plan(native.planLifetimes, tensors, budget));
+  }
+
+  /**
+   * As {@link MemoryPlan.record}, but the planning runs on a worker thread: the event loop goes
+   * on meanwhile (the pass itself is recorded at once). For a large `timeLimit`.
+   * @returns a promise of the plan; it rejects with what `record` throws, and with Error
+   *   `ERR_ABORTED` (`name` `'AbortError'`) once `options.signal` aborts: the search stops.
+   */
+  static async recordAsync(
+    pass: (mem: PassMemory) => void,
+    options: AsyncPlanOptions = {},
+  ): Promise<MemoryPlan> {
+    const budget = checkOptions(options);
+    const signal = checkSignal(options);
+    const tensors = recordPass(pass);
+    return new MemoryPlan(tensors, await planInBackground(tensors, budget, signal));
+  }
+
+  /**
+   * As {@link MemoryPlan.fromLifetimes}, but the planning runs on a worker thread: the event
+   * loop goes on meanwhile. For a large `timeLimit`.
+   * @returns a promise of the plan; it rejects with what `fromLifetimes` throws, and with Error
+   *   `ERR_ABORTED` (`name` `'AbortError'`) once `options.signal` aborts: the search stops.
+   */
+  static async fromLifetimesAsync(
+    lifetimes: readonly Lifetime[],
+    options: AsyncPlanOptions = {},
+  ): Promise<MemoryPlan> {
+    const budget = checkOptions(options);
+    const signal = checkSignal(options);
+    const tensors = checkLifetimes(lifetimes);
+    return new MemoryPlan(tensors, await planInBackground(tensors, budget, signal));
   }
 
   /**
@@ -129,9 +168,9 @@ export class MemoryPlan {
    *   RangeError `ERR_OUT_OF_RANGE`, `ERR_INVALID_ALIGNMENT`.
    */
   static fromLifetimes(lifetimes: readonly Lifetime[], options: PlanOptions = {}): MemoryPlan {
-    const effort = checkOptions(options);
+    const budget = checkOptions(options);
     const tensors = checkLifetimes(lifetimes);
-    return new MemoryPlan(tensors, plan(native.planLifetimes, tensors, effort));
+    return new MemoryPlan(tensors, plan(native.planLifetimes, tensors, budget));
   }
 
   /**
@@ -141,7 +180,8 @@ export class MemoryPlan {
    */
   static greedyBySize(lifetimes: readonly Lifetime[]): MemoryPlan {
     const tensors = checkLifetimes(lifetimes);
-    return new MemoryPlan(tensors, plan(native.planGreedyBySize, tensors, undefined));
+    const none = { effort: undefined, timeLimit: undefined };
+    return new MemoryPlan(tensors, plan(native.planGreedyBySize, tensors, none));
   }
 
   /**
@@ -173,8 +213,16 @@ export class MemoryPlan {
     const offsets = candidate.offsets.map((offset, index) =>
       checkCount(offset, `offsets[${index}]`),
     );
+    const optimal = candidate.optimal === undefined ? false : candidate.optimal;
+    if (typeof optimal !== 'boolean') {
+      throw codedError(
+        'ERR_INVALID_ARG_VALUE',
+        `json.optimal must be a boolean; received ${describe(optimal)}`,
+      );
+    }
     const planned = native.planVerify(...columns(tensors), Float64Array.from(offsets));
-    return new MemoryPlan(tensors, planned);
+    // A saved proof is kept as the plan's claim; no safety decision rests on it.
+    return new MemoryPlan(tensors, { ...planned, optimal: planned.optimal || optimal });
   }
 
   /** The block the plan needs, in bytes. */
@@ -190,6 +238,15 @@ export class MemoryPlan {
   /** Every tensor, padded, one after the other: what a bump arena needs for the pass. */
   get naiveBytes(): number {
     return this.#naiveBytes;
+  }
+
+  /**
+   * Whether no plan of this pass needs fewer bytes: the plan reaches the lower bound, or the
+   * exact search proved that nothing smaller fits. False when the budget ran out first (the plan
+   * may still be optimal).
+   */
+  get optimal(): boolean {
+    return this.#optimal;
   }
 
   /** The tensors, in allocation order. */
@@ -212,6 +269,7 @@ export class MemoryPlan {
       naiveBytes: this.#naiveBytes,
       tensors: this.#tensors,
       offsets: this.#offsets,
+      optimal: this.#optimal,
     };
   }
 
@@ -340,20 +398,96 @@ function columns(
 function plan(
   planner: typeof native.planLifetimes,
   tensors: readonly PlannedTensor[],
-  effort: number | undefined,
+  { effort, timeLimit }: Budget,
 ): Planned {
-  return planner(...columns(tensors), effort);
+  return planner(...columns(tensors), effort, timeLimit);
 }
 
-function checkOptions(options: unknown): number | undefined {
+/** Runs `pass` against a recorder and returns what it allocated. */
+function recordPass(pass: (mem: PassMemory) => void): PlannedTensor[] {
+  if (typeof pass !== 'function') {
+    throw codedError('ERR_INVALID_ARG_TYPE', `pass must be a function; received ${describe(pass)}`);
+  }
+  const recorder = new Recorder();
+  try {
+    const result: unknown = pass(recorder);
+    if (result instanceof Promise) {
+      throw codedError(
+        'ERR_INVALID_ARG_VALUE',
+        'pass must be synchronous: a plan records the order of allocations, which awaits would make depend on timing',
+      );
+    }
+  } finally {
+    recorder.close();
+  }
+  return recorder.tensors();
+}
+
+/**
+ * Plans on a libuv worker thread. An abort cancels the native token (the searches stop at
+ * their next check) and rejects at once; the worker's late answer is dropped.
+ */
+function planInBackground(
+  tensors: readonly PlannedTensor[],
+  { effort, timeLimit }: Budget,
+  signal: AbortSignal | undefined,
+): Promise<Planned> {
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  const token = new native.PlanCancel();
+  const planned = native.planLifetimesAsync(...columns(tensors), effort, timeLimit, token);
+  if (signal === undefined) return planned;
+  return new Promise<Planned>((resolve, reject) => {
+    const onAbort = (): void => {
+      token.cancel();
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    planned.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** What an aborted plan rejects with: Node's `AbortError` shape, with this package's code. */
+function abortError(signal: AbortSignal): Error {
+  const error = codedError('ERR_ABORTED', 'the plan was aborted');
+  error.name = 'AbortError';
+  Object.defineProperty(error, 'cause', {
+    value: signal.reason,
+    configurable: true,
+    writable: true,
+  });
+  return error;
+}
+
+function checkOptions(options: unknown): Budget {
   if (typeof options !== 'object' || options === null) {
     throw codedError(
       'ERR_INVALID_ARG_TYPE',
       `options must be an object; received ${describe(options)}`,
     );
   }
-  const { effort } = options as PlanOptions;
-  return effort === undefined ? undefined : checkCount(effort, 'effort');
+  const { effort, timeLimit } = options as PlanOptions;
+  return {
+    effort: effort === undefined ? undefined : checkCount(effort, 'effort'),
+    timeLimit: timeLimit === undefined ? undefined : checkCount(timeLimit, 'timeLimit'),
+  };
+}
+
+function checkSignal(options: AsyncPlanOptions): AbortSignal | undefined {
+  const { signal } = options;
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw codedError(
+    'ERR_INVALID_ARG_TYPE',
+    `signal must be an AbortSignal; received ${describe(signal)}`,
+  );
 }
 
 /** Checks each lifetime's types and ranges; `start <= end` is the core's rule. */

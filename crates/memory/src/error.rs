@@ -60,13 +60,15 @@ pub enum ErrorCode {
     Busy,
     /// A replayed pass departs from its memory plan.
     PlanMismatch,
+    /// Work the caller aborted (an `AbortSignal`): a plan planned in the background.
+    Aborted,
     /// The native addon could not be loaded (thrown by the package's loader).
     NativeAddonNotLoaded,
 }
 
 impl ErrorCode {
     /// Every code, in the order the README lists them.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::InvalidArgType,
         Self::InvalidArgValue,
         Self::OutOfRange,
@@ -79,6 +81,7 @@ impl ErrorCode {
         Self::InvalidState,
         Self::Busy,
         Self::PlanMismatch,
+        Self::Aborted,
         Self::NativeAddonNotLoaded,
     ];
 
@@ -98,6 +101,7 @@ impl ErrorCode {
             Self::InvalidState => "ERR_INVALID_STATE",
             Self::Busy => "ERR_BUSY",
             Self::PlanMismatch => "ERR_PLAN_MISMATCH",
+            Self::Aborted => "ERR_ABORTED",
             Self::NativeAddonNotLoaded => "ERR_NATIVE_ADDON_NOT_LOADED",
         }
     }
@@ -117,6 +121,7 @@ impl ErrorCode {
             | Self::InvalidState
             | Self::Busy
             | Self::PlanMismatch
+            | Self::Aborted
             | Self::NativeAddonNotLoaded => ErrorClass::Error,
         }
     }
@@ -293,7 +298,8 @@ mod tests {
                 ErrorCode::InvalidState => 9,
                 ErrorCode::Busy => 10,
                 ErrorCode::PlanMismatch => 11,
-                ErrorCode::NativeAddonNotLoaded => 12,
+                ErrorCode::Aborted => 12,
+                ErrorCode::NativeAddonNotLoaded => 13,
             }
         }
         for (index, &code) in ErrorCode::ALL.iter().enumerate() {
