@@ -156,3 +156,88 @@ fn each_technique_off_alone_still_finds_the_optimum() {
         });
     }
 }
+
+/// A hard set: long skips, where no greedy placement reaches the lower bound.
+fn hard() -> Vec<Lifetime> {
+    super::random_skips(400, 3)
+}
+
+#[test]
+fn a_tiny_budget_returns_a_valid_plan_not_an_error() {
+    let lifetimes = hard();
+    for exact_passes in [0, 1, 2] {
+        let options = PlanOptions {
+            exact_passes,
+            ..PlanOptions::default()
+        };
+        let plan = Plan::with_options(&lifetimes, &options).unwrap();
+        check(&lifetimes, &plan);
+        assert!(plan.bytes() <= Plan::greedy_by_size(&lifetimes).unwrap().bytes());
+    }
+    let options = PlanOptions {
+        exact_passes: u32::MAX,
+        time_limit: Some(std::time::Duration::ZERO),
+        ..PlanOptions::default()
+    };
+    check(
+        &lifetimes,
+        &Plan::with_options(&lifetimes, &options).unwrap(),
+    );
+}
+
+#[test]
+fn the_same_effort_gives_the_same_plan() {
+    let lifetimes = hard();
+    let options = PlanOptions {
+        exact_passes: 20,
+        ..PlanOptions::default()
+    };
+    let plan = Plan::with_options(&lifetimes, &options).unwrap();
+    assert_eq!(Plan::with_options(&lifetimes, &options).unwrap(), plan);
+    check(&lifetimes, &plan);
+}
+
+#[test]
+fn more_effort_never_gives_a_larger_plan() {
+    let lifetimes = hard();
+    let mut last = usize::MAX;
+    for exact_passes in [0, 4, 16] {
+        let options = PlanOptions {
+            exact_passes,
+            ..PlanOptions::default()
+        };
+        let plan = Plan::with_options(&lifetimes, &options).unwrap();
+        check(&lifetimes, &plan);
+        assert!(
+            plan.bytes() <= last,
+            "{exact_passes} passes: {} > {last}",
+            plan.bytes()
+        );
+        last = plan.bytes();
+    }
+}
+
+#[test]
+fn a_raised_cancel_flag_stops_the_search_with_a_valid_plan() {
+    let lifetimes = hard();
+    let options = PlanOptions {
+        exact_passes: u32::MAX,
+        ..PlanOptions::default()
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let plan = Plan::with_cancel(&lifetimes, &options, &cancel).unwrap();
+    check(&lifetimes, &plan);
+    assert!(!plan.optimal() || plan.bytes() == plan.lower_bound());
+}
+
+#[test]
+fn the_exact_search_keeps_mixed_alignments() {
+    // Alignments from 1 to 4096 on tensors that all meet: canonical offsets are aligned ones.
+    let lifetimes: Vec<Lifetime> = (0..8)
+        .map(|i| Lifetime::new(100 + 37 * i, i % 3, 5 + i % 4).with_alignment(1 << (i % 13)))
+        .collect();
+    let plan = Plan::with_options(&lifetimes, &exhaustive(Techniques::ALL)).unwrap();
+    check(&lifetimes, &plan);
+    assert!(plan.optimal());
+    assert_eq!(plan.bytes(), brute_force(&lifetimes));
+}
