@@ -98,9 +98,9 @@ pub(super) enum Rank {
 
 impl Rank {
     pub(super) const ALL: [Self; 3] = [
-        Self::LengthAreaTotal,
-        Self::TotalAreaLength,
         Self::TotalLengthArea,
+        Self::TotalAreaLength,
+        Self::LengthAreaTotal,
     ];
 }
 
@@ -142,6 +142,9 @@ enum Frame {
     /// A node: choosing the next tensor of `part` to place.
     Node {
         part: u32,
+        /// An upper bound on the largest total of the part's sections (totals only fall as the
+        /// search goes down, so a parent's bound holds for its children).
+        busiest: usize,
         /// This node's candidates are `candidates[base..]`; `next` is the next to try.
         base: usize,
         next: usize,
@@ -165,6 +168,8 @@ enum Frame {
 #[allow(clippy::struct_excessive_bools)]
 struct Placed {
     tensor: u32,
+    /// The busiest-section bound for the node below this step.
+    busiest: usize,
     lowered: usize,
     floors: usize,
     hatless: bool,
@@ -196,15 +201,26 @@ pub(super) struct Exact<'a> {
     lowest: Vec<usize>,
     /// Per section: the sizes of its waiting tensors, summed.
     total: Vec<usize>,
-    /// Per section: the lowest offset of its waiting tensors (`usize::MAX` with none); without
-    /// `waiting_floor`, the top of its highest placed tensor.
+    /// The same totals as `i32`, when every section's total fits (the capacity does): the
+    /// busiest-section scan over them vectorises four to a register where `usize` takes two,
+    /// with no native 64-bit compare in x86-64's baseline (SSE2). Empty otherwise.
+    narrow: Vec<i32>,
+    /// Per section, with `waiting_floor`: a *witness*, a waiting tensor whose lowest offset
+    /// leaves room above it for the section's total (`lowest + total <= capacity`), or
+    /// [`NONE`] when nothing waits there. The section's waiting tensors fit above their lowest
+    /// offset exactly when one exists; the capacity is fixed and totals only fall, so a
+    /// witness stays one until it is raised or placed, and only then is another looked for (a
+    /// scan that stops at the first that qualifies). This is the inference of the exact floor
+    /// (the lowest offset of the section's waiting tensors) without ever computing it.
+    witness: Vec<u32>,
+    /// Per section, without `waiting_floor`: the top of its highest placed tensor.
     floor: Vec<usize>,
     /// Per boundary `s | s + 1`: the waiting tensors live on both sides.
     cuts: Vec<u32>,
-    /// Undo logs: (tensor, lowest offset before), (section, floor before).
+    /// Undo logs: (tensor, lowest offset before), (section, witness or floor before).
     lowered: Vec<(u32, usize)>,
     floors: Vec<(u32, usize)>,
-    /// Sections whose floor a step may have raised (marked with the step's epoch).
+    /// Sections whose witness a step moved (marked with the step's epoch).
     stamp: Vec<u32>,
     epoch: u32,
     dirty: Vec<u32>,
@@ -219,6 +235,8 @@ pub(super) struct Exact<'a> {
     pub(super) work: u64,
     nodes: u64,
     node_limit: u64,
+    /// Nodes visited over every run (the schedule's measure of what a question cost).
+    spent: u64,
 }
 
 impl<'a> Exact<'a> {
@@ -253,6 +271,8 @@ impl<'a> Exact<'a> {
             offsets: vec![0; n],
             lowest: vec![0; n],
             total,
+            narrow: Vec::new(),
+            witness: vec![NONE; s],
             floor: vec![0; s],
             cuts: vec![0; s.saturating_sub(1)],
             lowered: Vec::new(),
@@ -269,6 +289,7 @@ impl<'a> Exact<'a> {
             work,
             nodes: 0,
             node_limit: u64::MAX,
+            spent: 0,
         }
     }
 
@@ -309,11 +330,16 @@ impl<'a> Exact<'a> {
         self.scratch = tensors;
     }
 
-    /// Searches for a plan that fits in `capacity` bytes, visiting at most `node_limit` nodes.
+    /// Searches for a plan that fits in `capacity` bytes, visiting at most `node_limit` nodes
+    /// (then it answers [`Outcome::NodeLimit`]).
     pub(super) fn decide(&mut self, capacity: usize, node_limit: u64, limits: &Limits) -> Outcome {
+        self.node_limit = node_limit;
         self.reset(capacity);
         self.nodes = 0;
-        self.node_limit = node_limit;
+        if self.total.iter().any(|&total| total > capacity) {
+            // Some step needs more than the capacity: below the lower bound.
+            return Outcome::Infeasible;
+        }
         let all: Vec<u32> = (0..self.lifetimes.len() as u32)
             .filter(|&t| self.lifetimes[t as usize].size > 0)
             .collect();
@@ -340,8 +366,8 @@ impl<'a> Exact<'a> {
         self.parts.clear();
         self.cuts.fill(0);
         self.total.fill(0);
-        let waiting_floor = self.techniques.waiting_floor;
-        self.floor.fill(if waiting_floor { usize::MAX } else { 0 });
+        self.floor.fill(0);
+        self.witness.fill(NONE);
         for t in 0..self.lifetimes.len() {
             let size = self.lifetimes[t].size;
             // A tensor of no bytes is never placed: offset 0, which every alignment divides.
@@ -351,13 +377,17 @@ impl<'a> Exact<'a> {
             let span = self.sections.span(t as u32);
             for s in span.clone() {
                 self.total[s] += size;
-                if waiting_floor {
-                    self.floor[s] = 0;
-                }
+                // Everything waits at offset 0: any tensor witnesses for its sections.
+                self.witness[s] = t as u32;
             }
             for s in span.start..span.end.saturating_sub(1) {
                 self.cuts[s] += 1;
             }
+        }
+        self.narrow.clear();
+        if i32::try_from(capacity).is_ok() {
+            // Totals above the capacity fail at once (`decide`): all of them fit.
+            self.narrow.extend(self.total.iter().map(|&t| t as i32));
         }
         self.work += (self.lifetimes.len() + self.sections.entries()) as u64;
     }
@@ -436,7 +466,7 @@ impl<'a> Exact<'a> {
                     }
                     let part = *next;
                     *next += 1;
-                    answer = self.enter(part, 0, 0, limits);
+                    answer = self.enter(part, 0, 0, usize::MAX, limits);
                 }
                 Some(Frame::Node { child, .. }) => {
                     if let Some(outcome) = answer.take() {
@@ -467,8 +497,16 @@ impl<'a> Exact<'a> {
 
     /// Opens a node of `part` after a step at `offset` of the tensor ranked `rank`: pushes it
     /// with its candidates, or answers at once (a leaf, a limit).
-    fn enter(&mut self, part: u32, offset: usize, rank: u32, limits: &Limits) -> Option<Outcome> {
+    fn enter(
+        &mut self,
+        part: u32,
+        offset: usize,
+        rank: u32,
+        busiest: usize,
+        limits: &Limits,
+    ) -> Option<Outcome> {
         self.nodes += 1;
+        self.spent += 1;
         if self.stopped(limits) {
             return Some(Outcome::Stopped);
         }
@@ -516,6 +554,7 @@ impl<'a> Exact<'a> {
         }
         self.frames.push(Frame::Node {
             part,
+            busiest,
             base,
             next: base,
             child: None,
@@ -526,7 +565,13 @@ impl<'a> Exact<'a> {
     /// Takes the top node's next step that passes the checks (recorded as its child); answers
     /// when none is left.
     fn next_child(&mut self) -> Option<Outcome> {
-        let Some(&Frame::Node { part, next, .. }) = self.frames.last() else {
+        let Some(&Frame::Node {
+            part,
+            next,
+            busiest,
+            ..
+        }) = self.frames.last()
+        else {
             unreachable!("the top frame is a node");
         };
         let mut next = next;
@@ -534,7 +579,7 @@ impl<'a> Exact<'a> {
         while next < end {
             let (_, _, t) = self.candidates[next];
             next += 1;
-            let (ok, step) = self.place(part, t);
+            let (ok, step) = self.place(part, t, busiest);
             if ok {
                 if let Some(Frame::Node { next: n, child, .. }) = self.frames.last_mut() {
                     *n = next;
@@ -565,7 +610,7 @@ impl<'a> Exact<'a> {
         let offset = self.offsets[t as usize];
         let rank = self.rank[t as usize];
         if !step.split {
-            return self.enter(part, offset, rank, limits);
+            return self.enter(part, offset, rank, step.busiest, limits);
         }
         // The step freed some boundary of every waiting tensor: record the part's placed
         // tensors (its parts' leaves record only theirs), then search each side alone.
@@ -584,7 +629,7 @@ impl<'a> Exact<'a> {
         self.scratch = tensors;
         if end == first + 1 {
             // One side holds every waiting tensor: go on in it, in the same canonical order.
-            return self.enter(first, offset, rank, limits);
+            return self.enter(first, offset, rank, step.busiest, limits);
         }
         let ranks = self.ranks.len();
         self.rank_parts(first as usize, end as usize);
@@ -599,7 +644,7 @@ impl<'a> Exact<'a> {
 
     /// Places waiting tensor `t` of `part` at its lowest offset and updates what follows from
     /// it; the flag says whether the checks passed. Either way, [`Exact::undo`] takes it back.
-    fn place(&mut self, part: u32, t: u32) -> (bool, Placed) {
+    fn place(&mut self, part: u32, t: u32, busiest: usize) -> (bool, Placed) {
         let techniques = self.techniques;
         let inference = techniques.section_inference;
         let waiting_floor = inference && techniques.waiting_floor;
@@ -611,6 +656,7 @@ impl<'a> Exact<'a> {
         self.offsets[t as usize] = at;
         let mut step = Placed {
             tensor: t,
+            busiest,
             lowered: self.lowered.len(),
             floors: self.floors.len(),
             hatless: true,
@@ -627,9 +673,12 @@ impl<'a> Exact<'a> {
         self.work += span.len() as u64;
         for s in span.clone() {
             self.total[s] -= size;
+            if let Some(narrow) = self.narrow.get_mut(s) {
+                *narrow -= size as i32;
+            }
             if waiting_floor {
-                if self.floor[s] == at {
-                    self.mark(s);
+                if self.witness[s] == t {
+                    self.move_witness(s);
                 }
             } else if inference {
                 self.floors.push((s as u32, self.floor[s]));
@@ -661,14 +710,14 @@ impl<'a> Exact<'a> {
                 let span = self.sections.span(n);
                 self.work += span.len() as u64;
                 for s in span {
-                    if self.floor[s] == old {
-                        self.mark(s);
+                    if self.witness[s] == n {
+                        self.move_witness(s);
                     }
                 }
             }
         }
         if ok && inference {
-            ok = self.infer(part, t, at);
+            ok = self.infer(part, t, at, &mut step.busiest);
         }
         if ok && techniques.decomposition {
             // A boundary no waiting tensor crosses any more splits the part there.
@@ -682,34 +731,40 @@ impl<'a> Exact<'a> {
         (ok, step)
     }
 
-    fn mark(&mut self, s: usize) {
+    /// Section `s`'s witness was raised or placed: it needs another (found in
+    /// [`Exact::infer`]). Logged once per step and section, for the undo.
+    fn move_witness(&mut self, s: usize) {
         if self.stamp[s] != self.epoch {
             self.stamp[s] = self.epoch;
+            self.floors.push((s as u32, self.witness[s] as usize));
             self.dirty.push(s as u32);
         }
     }
 
     /// The inference over sections after placing `t` at `at`: false if some section's waiting
     /// tensors can no longer fit under the capacity.
-    fn infer(&mut self, part: u32, t: u32, at: usize) -> bool {
+    fn infer(&mut self, part: u32, t: u32, at: usize, busiest: &mut usize) -> bool {
         let capacity = self.capacity;
         if self.techniques.waiting_floor {
-            // Only the marked sections' floors can have risen; elsewhere nothing rose and the
-            // totals only fell, so what held before holds.
+            // Only the sections whose witness moved can have run out of room; elsewhere the
+            // witness still stands (it did not move, and the totals only fell).
             for i in 0..self.dirty.len() {
                 let s = self.dirty[i] as usize;
+                let total = self.total[s];
                 let waiting = self.sections.waiting(s);
-                self.work += waiting.len() as u64;
-                let mut floor = usize::MAX;
-                for &m in waiting {
-                    floor = floor.min(self.lowest[m as usize]);
-                }
-                if floor != self.floor[s] {
-                    self.floors.push((s as u32, self.floor[s]));
-                    self.floor[s] = floor;
-                }
-                if self.total[s] > 0 && floor + self.total[s] > capacity {
-                    return false;
+                let found = if total == 0 {
+                    Some(NONE)
+                } else {
+                    let room = capacity - total;
+                    let at = waiting
+                        .iter()
+                        .position(|&m| self.lowest[m as usize] <= room);
+                    self.work += at.map_or(waiting.len(), |i| i + 1) as u64;
+                    at.map(|i| waiting[i])
+                };
+                match found {
+                    Some(witness) => self.witness[s] = witness,
+                    None => return false,
                 }
             }
         } else {
@@ -719,12 +774,17 @@ impl<'a> Exact<'a> {
                 }
             }
         }
-        if self.techniques.monotonic_floor {
+        if self.techniques.monotonic_floor && at.saturating_add(*busiest) > capacity {
             // No later step starts below `at`: every section's waiting tensors fit above it.
+            // The bound from above says they may not: find the busiest section of now.
             let p = &self.parts[part as usize];
             self.work += (p.hi - p.lo) as u64;
-            let busiest = self.total[p.lo..p.hi].iter().copied().max().unwrap_or(0);
-            if busiest > 0 && at + busiest > capacity {
+            *busiest = if self.narrow.is_empty() {
+                self.total[p.lo..p.hi].iter().copied().max().unwrap_or(0)
+            } else {
+                self.narrow[p.lo..p.hi].iter().copied().max().unwrap_or(0) as usize
+            };
+            if *busiest > 0 && at + *busiest > capacity {
                 return false;
             }
         }
@@ -733,9 +793,14 @@ impl<'a> Exact<'a> {
 
     /// Takes a step back: the offsets it raised, the floors, the totals, the cuts.
     fn undo(&mut self, step: Placed) {
+        let waiting_floor = self.techniques.waiting_floor;
         while self.floors.len() > step.floors {
-            let (s, floor) = self.floors.pop().expect("a logged floor");
-            self.floor[s as usize] = floor;
+            let (s, before) = self.floors.pop().expect("a logged witness or floor");
+            if waiting_floor {
+                self.witness[s as usize] = before as u32;
+            } else {
+                self.floor[s as usize] = before;
+            }
         }
         while self.lowered.len() > step.lowered {
             let (n, low) = self.lowered.pop().expect("a logged offset");
@@ -746,6 +811,9 @@ impl<'a> Exact<'a> {
         let span = self.sections.span(t);
         for s in span.clone() {
             self.total[s] += size;
+            if let Some(narrow) = self.narrow.get_mut(s) {
+                *narrow += size as i32;
+            }
         }
         if step.cuts {
             for s in span.start..span.end.saturating_sub(1) {
@@ -756,6 +824,9 @@ impl<'a> Exact<'a> {
         self.sections.rejoin(t);
     }
 }
+
+/// No tensor: a section where nothing waits has no witness.
+const NONE: u32 = u32::MAX;
 
 /// Sorts `tensors` by `rank`'s keys, each largest first, then by index; `busiest` gives a
 /// tensor's busiest section total.
@@ -797,17 +868,23 @@ pub(super) struct Minimised {
     pub(super) optimal: bool,
 }
 
-/// Asks for plans under smaller capacities, under node limits that double, until the best plan
-/// is proven optimal or `limits` stop the search.
+/// Asks for plans under smaller capacities until the best plan is proven optimal or `limits`
+/// stop the search. Each question is asked in MiniMalloc's round robin: one search per static
+/// order ([`Rank`]), each under the same node limit, the first answer wins.
 ///
-/// Each round asks two questions. First the proven floor (at first the lower bound): on
-/// MiniMalloc's instances, and whenever the lower bound is reachable, that is the one that ends
-/// the search, so it gets the round's node limit. Then a capacity between the floor and the best
-/// plan, with a quarter of it, to improve the best plan meanwhile: halfway at first, halfway up
-/// to the best again after each miss, halfway down after each plan found. A capacity proven
-/// impossible raises the floor. Each question is asked in MiniMalloc's round robin, once per
-/// static order ([`Rank`]): the order that suits the instance answers before the others have
-/// spent much.
+/// Two kinds of question share the time, round after round:
+/// - **the floor**, the smallest capacity not proven impossible (at first the lower bound): on
+///   MiniMalloc's instances, and whenever the lower bound is reachable, it is the question that
+///   ends the search. Its node limit doubles every round, as in MiniMalloc.
+/// - **a ladder of probes** between the floor and the best plan, to improve the best plan when
+///   the floor is out of reach (the lower bound below the optimum): halfway first; after a plan,
+///   halfway down again (a search that succeeds tends to fill the capacity it was given, so the
+///   probe decides the gain); after a miss, halfway up. A rung has a small node limit of its
+///   own, doubled each time the ladder climbs back to the best; each round the ladder may spend
+///   half the nodes the floor spent.
+///
+/// A capacity proven impossible (a search that ran out of candidates, not of nodes) raises the
+/// floor: when it meets the best plan, that plan is optimal.
 pub(super) fn minimise(
     exact: &mut Exact<'_>,
     best: usize,
@@ -819,55 +896,89 @@ pub(super) fn minimise(
         bytes: best,
         optimal: best <= lower_bound,
     };
-    let tensors = exact.lifetimes.iter().filter(|l| l.size > 0).count() as u64;
+    let tensors = exact.lifetimes.iter().filter(|l| l.size > 0).count().max(1) as u64;
     let mut floor = lower_bound;
-    let mut node_limit = tensors.max(1).saturating_mul(2);
+    let mut nodes = 2 * tensors;
+    let mut rung = RUNG * tensors;
     let mut probe = floor + (result.bytes - floor) / 2;
     while result.bytes > floor {
-        let mut questions = [(floor, node_limit), (probe, node_limit / 4)];
-        if probe <= floor || probe >= result.bytes {
-            questions[1].1 = 0;
+        let spent_before = exact.spent;
+        let asked = floor;
+        let outcome = ask(exact, asked, nodes, limits);
+        if !take(exact, &mut result, &mut floor, asked, outcome) {
+            break;
         }
-        for (capacity, nodes) in questions {
-            if nodes == 0 || capacity >= result.bytes || capacity < floor {
-                continue;
+        let budget = (exact.spent - spent_before) / LADDER_SHARE;
+        let ladder_before = exact.spent;
+        while result.bytes > floor && exact.spent - ladder_before < budget {
+            if probe <= floor || probe >= result.bytes {
+                probe = floor + (result.bytes - floor) / 2;
             }
-            match ask(exact, capacity, nodes, limits) {
-                Outcome::Found => {
-                    result.bytes = height(exact.lifetimes, exact.solution());
-                    result.offsets = Some(exact.solution().to_vec());
-                    probe = floor + (result.bytes - floor) / 2;
-                }
-                Outcome::Infeasible => {
-                    floor = capacity + 1;
-                    probe = probe.max(floor + (result.bytes.max(floor) - floor) / 2);
-                }
-                Outcome::Stopped => {
-                    result.optimal = result.bytes <= floor;
-                    return result;
-                }
-                Outcome::NodeLimit => {
-                    if capacity == probe {
-                        probe += (result.bytes - probe).div_ceil(2);
-                    }
-                }
-            }
-            if result.bytes <= floor {
+            if probe <= floor {
                 break;
             }
+            let outcome = ask(exact, probe, rung, limits);
+            let missed = outcome == Outcome::NodeLimit;
+            let asked = probe;
+            if !take(exact, &mut result, &mut floor, asked, outcome) {
+                return finish(result, floor);
+            }
+            if missed {
+                probe += (result.bytes - probe).div_ceil(2);
+                if probe + 1 >= result.bytes {
+                    // The ladder climbed back to the best plan: lower again, with more nodes.
+                    probe = floor + (result.bytes - floor) / 2;
+                    rung = rung.saturating_mul(2);
+                }
+            } else {
+                probe = floor + (result.bytes.max(floor) - floor) / 2;
+            }
         }
-        node_limit = node_limit.saturating_mul(2);
+        nodes = nodes.saturating_mul(2);
     }
+    finish(result, floor)
+}
+
+/// A probe's first node limit, per tensor: enough for a few descents to a leaf.
+const RUNG: u64 = 6;
+
+/// Each round, the ladder may spend this fraction (1/n) of the nodes the floor spent.
+///
+/// With `RUNG`, measured on MiniMalloc's challenging set (BENCHMARKS.md): a larger share or
+/// rung delays the instances whose lower bound is reachable (F, 296 tensors, went past 1 s at
+/// 1/2), a smaller one leaves D and J (lower bound below the optimum) above MiniMalloc's height.
+const LADDER_SHARE: u64 = 3;
+
+/// Applies one answer about `capacity`; false when the search must stop.
+fn take(
+    exact: &Exact<'_>,
+    result: &mut Minimised,
+    floor: &mut usize,
+    capacity: usize,
+    outcome: Outcome,
+) -> bool {
+    match outcome {
+        Outcome::Found => {
+            result.bytes = height(exact.lifetimes, exact.solution());
+            result.offsets = Some(exact.solution().to_vec());
+        }
+        Outcome::Infeasible => *floor = (*floor).max(capacity + 1),
+        Outcome::NodeLimit => {}
+        Outcome::Stopped => return false,
+    }
+    true
+}
+
+fn finish(mut result: Minimised, floor: usize) -> Minimised {
     result.optimal = result.bytes <= floor;
     result
 }
 
-/// One question in the round robin: each static order under `node_limit` nodes, until one
-/// answers.
-fn ask(exact: &mut Exact<'_>, capacity: usize, node_limit: u64, limits: &Limits) -> Outcome {
+/// One question in the round robin: each static order under `nodes` nodes, until one answers.
+fn ask(exact: &mut Exact<'_>, capacity: usize, nodes: u64, limits: &Limits) -> Outcome {
     for rank in Rank::ALL {
         exact.set_rank(rank);
-        let outcome = exact.decide(capacity, node_limit, limits);
+        let outcome = exact.decide(capacity, nodes, limits);
         if outcome != Outcome::NodeLimit {
             return outcome;
         }

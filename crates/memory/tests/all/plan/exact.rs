@@ -241,3 +241,27 @@ fn the_exact_search_keeps_mixed_alignments() {
     assert!(plan.optimal());
     assert_eq!(plan.bytes(), brute_force(&lifetimes));
 }
+
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn sizes_past_32_bits_find_the_same_optima_scaled() {
+    // The search keeps 32-bit copies of the section totals when the capacity allows; past it,
+    // the full-width ones. Scaling a problem scales its optimum.
+    const SCALE: usize = 1 << 33;
+    on_small_sets(0xB16, 40, |lifetimes, optimum| {
+        let scaled: Vec<Lifetime> = lifetimes
+            .iter()
+            .map(|l| Lifetime {
+                size: l.size * SCALE,
+                ..*l
+            })
+            .collect();
+        let plan = Plan::with_options(&scaled, &exhaustive(Techniques::ALL)).unwrap();
+        check(&scaled, &plan);
+        assert!(plan.optimal());
+        // Offsets only move in multiples of the scale once every size is one.
+        let unaligned_optimum = brute_force(&scaled);
+        assert_eq!(plan.bytes(), unaligned_optimum, "{lifetimes:?}");
+        assert!(plan.bytes() <= optimum * SCALE);
+    });
+}
