@@ -25,6 +25,7 @@ export {
   type Lifetime,
   MemoryPlan,
   type MemoryPlanJSON,
+  type PlanAbortSignal,
   type PlanOptions,
 } from './plan';
 export { DEFAULT_CAPACITY, Pool, type PoolOptions } from './pool';

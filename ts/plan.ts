@@ -65,10 +65,24 @@ export interface PlanOptions {
   readonly timeLimit?: number;
 }
 
+/**
+ * What the planner uses of an `AbortSignal`, written out so that the package's types need
+ * neither the DOM's nor Node's declarations. At run time it must be a real `AbortSignal`.
+ */
+export interface PlanAbortSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Options of the planner in the background ({@link MemoryPlan.fromLifetimesAsync}). */
 export interface AsyncPlanOptions extends PlanOptions {
-  /** Aborts the planning: the search stops, and the promise rejects with `ERR_ABORTED`. */
-  readonly signal?: AbortSignal;
+  /**
+   * An `AbortSignal` that aborts the planning: the search stops, and the promise rejects with
+   * `ERR_ABORTED`.
+   */
+  readonly signal?: PlanAbortSignal;
 }
 
 /** The planner's answer, from the binding. */
@@ -430,7 +444,7 @@ function recordPass(pass: (mem: PassMemory) => void): PlannedTensor[] {
 function planInBackground(
   tensors: readonly PlannedTensor[],
   { effort, timeLimit }: Budget,
-  signal: AbortSignal | undefined,
+  signal: PlanAbortSignal | undefined,
 ): Promise<Planned> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   const token = new native.PlanCancel();
@@ -456,7 +470,7 @@ function planInBackground(
 }
 
 /** What an aborted plan rejects with: Node's `AbortError` shape, with this package's code. */
-function abortError(signal: AbortSignal): Error {
+function abortError(signal: PlanAbortSignal): Error {
   const error = codedError('ERR_ABORTED', 'the plan was aborted');
   error.name = 'AbortError';
   Object.defineProperty(error, 'cause', {
@@ -481,7 +495,7 @@ function checkOptions(options: unknown): Budget {
   };
 }
 
-function checkSignal(options: AsyncPlanOptions): AbortSignal | undefined {
+function checkSignal(options: AsyncPlanOptions): PlanAbortSignal | undefined {
   const { signal } = options;
   if (signal === undefined || signal instanceof AbortSignal) return signal;
   throw codedError(

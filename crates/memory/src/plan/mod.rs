@@ -58,6 +58,7 @@ mod error;
 mod exact;
 mod greedy;
 mod lifetime;
+mod minimise;
 mod options;
 mod order;
 mod search;
@@ -204,7 +205,7 @@ impl Plan {
             deadline,
             cancel,
         };
-        let found = exact::minimise(&mut search, self.bytes, self.lower_bound, &limits);
+        let found = minimise::minimise(&mut search, self.bytes, self.lower_bound, &limits);
         if let Some(offsets) = found.offsets {
             self.offsets = offsets;
             self.bytes = found.bytes;
