@@ -31,6 +31,14 @@
 //!    plan is a function of the lifetimes and the options, never of the clock (unless a
 //!    [`PlanOptions::time_limit`] is set).
 //!
+//! 4. **Exact search** (`exact.rs`, `minimise.rs`): M. D. Moffitt's MiniMalloc (ASPLOS 2023),
+//!    a depth-first search over canonical plans with pruning, asked for smaller and smaller
+//!    blocks from the best plan above; it ends on reaching the lower bound, or on proving that
+//!    no smaller block fits ([`Plan::optimal`]), or when [`PlanOptions::exact_passes`] (work,
+//!    deterministic), [`PlanOptions::time_limit`] or a cancel flag ([`Plan::with_cancel`]) stop
+//!    it, with the best plan so far. By default it gets a budget as small as the local search's;
+//!    with a time limit alone it solves MiniMalloc's hard instances in under a second.
+//!
 //! The result is the smallest of all candidates, the naive layout included, so
 //! `lower_bound <= bytes <= naive_bytes` always holds and the plan is never larger than greedy
 //! by size. The conflict graph (`conflicts.rs`) is built once, by a sweep over the steps.
