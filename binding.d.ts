@@ -149,6 +149,20 @@ export declare class NativePool {
 }
 
 /**
+ * A token that stops a background plan's searches early: the facade cancels it when the
+ * caller's `AbortSignal` aborts.
+ */
+export declare class PlanCancel {
+  /** A token not cancelled yet. */
+  constructor()
+  /**
+   * Stops the searches of every plan started with this token (they return the best plan so
+   * far, which the facade then drops).
+   */
+  cancel(): void
+}
+
+/**
  * The memory every live block holds now, across all threads, in address order: what the
  * tamper tests check that no attached view reaches past. Not part of the API.
  */
@@ -256,13 +270,16 @@ export interface MemoryStats {
  * Greedy by size with best-fit gaps alone (TensorFlow Lite's planner), for comparison. The
  * last argument is ignored (the facade calls both planners alike).
  */
-export declare function planGreedyBySize(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, effort?: number | undefined | null): PlannedLifetimes
+export declare function planGreedyBySize(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, effort?: number | undefined | null, timeLimit?: number | undefined | null): PlannedLifetimes
+
+/** Plans the tensors with the core's planner: its default options, or the budgets given. */
+export declare function planLifetimes(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, effort?: number | undefined | null, timeLimit?: number | undefined | null): PlannedLifetimes
 
 /**
- * Plans the tensors with the core's planner: its default options, with `effort` (search passes)
- * if given.
+ * As [`plan_lifetimes`], on a libuv worker thread: the returned promise resolves with the plan.
+ * The lifetimes are checked here first, so malformed input still throws at once, with its code.
  */
-export declare function planLifetimes(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, effort?: number | undefined | null): PlannedLifetimes
+export declare function planLifetimesAsync(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, effort: number | undefined | null, timeLimit: number | undefined | null, cancel: PlanCancel): Promise<PlannedLifetimes>
 
 /** A plan, as the facade takes it. */
 export interface PlannedLifetimes {
@@ -274,6 +291,11 @@ export interface PlannedLifetimes {
   lowerBound: number
   /** Every tensor, padded, one after the other. */
   naiveBytes: number
+  /**
+   * Whether no plan needs fewer bytes (the lower bound is reached, or the exact search
+   * proved it).
+   */
+  optimal: boolean
 }
 
 /**

@@ -30,7 +30,7 @@ import { memoryBacking } from '../dist/index';
 import { createGroups, type GroupDef, observeSink } from './groups';
 import { lifetimeGroups, observeSum } from './lifetimes';
 import { MLP_VARIANTS } from './mlp';
-import { observePlanSum, planQuality, replayGroup } from './plans';
+import { challengingSet, observePlanSum, planQuality, replayGroup } from './plans';
 import { renderTable, writeReport } from './report';
 import type { GroupResult, Results } from './results';
 import { Progress, runGroup, runMlp } from './runner';
@@ -98,6 +98,16 @@ function runV8(progress: Progress): GroupResult[] {
 
 /** BENCH_GROUPS: only those groups, their table printed, nothing written. */
 async function only(ids: string[]): Promise<void> {
+  if (ids.includes('challenging')) {
+    const rows = challengingSet();
+    if (rows.length === 0)
+      console.log("MiniMalloc's challenging set: files not found (see challengingSet)");
+    for (const r of rows) {
+      console.log(
+        `challenging ${r.name}: ${r.bytes} bytes (bound ${r.lowerBound}, ${r.optimal ? 'proven optimal' : 'not proven'}) in ${r.ms.toFixed(0)} ms; MiniMalloc ${r.minimallocHeight} in ${r.minimallocS} s`,
+      );
+    }
+  }
   const all = [...(await createGroups()), ...lifetimeGroups(), replayGroup()];
   const defs = all.filter((def) => ids.includes(def.id));
   const progress = new Progress(defs.reduce((sum, g) => sum + g.cases.length, 0) * (ROUNDS + 1));
@@ -130,6 +140,8 @@ async function main(): Promise<void> {
   groups.push(...runV8(progress));
   progress.note('The planner on the fixture (benchmark/networks/lifetimes.json)...');
   const plans = planQuality(PLAN_RUNS);
+  progress.note("MiniMalloc's challenging set, timeLimit 1000 ms...");
+  const challenging = challengingSet();
   const mlp = runMlp({ passes: MLP_PASSES, rounds: MLP_ROUNDS }, progress);
   progress.end();
   const cpus = os.cpus();
@@ -153,6 +165,7 @@ async function main(): Promise<void> {
     groups,
     mlp,
     plans,
+    challenging,
     targets: evaluateTargets(groups, mlp, plans),
   };
   writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -6,14 +6,14 @@
  * @module
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Arena, type Lifetime, MemoryPlan, type PassMemory } from '../dist/index';
 import { type GroupDef, PER_RESET } from './groups';
 import { MASK } from './lifetimes';
 import { planSvg } from './plan-svg';
-import type { PlanRow } from './results';
+import type { ChallengingRow, PlanRow } from './results';
 
 // Results go here so that no view or length is dead code; masked as in lifetimes.ts.
 let sum = 0;
@@ -153,5 +153,68 @@ export function planQuality(runs: number): PlanRow[] {
       writeFileSync(join(pictures, `${set.name}.svg`), svg);
     }
     return row;
+  });
+}
+
+/** MiniMalloc's height and time per instance (Release, one thread, capacity 1,048,576). */
+const MINIMALLOC: Record<string, [number, number]> = {
+  A: [1_048_576, 4.96],
+  B: [1_048_576, 4.52],
+  C: [1_039_360, 0.12],
+  D: [1_048_576, 2.65],
+  E: [1_048_576, 3.65],
+  F: [1_048_576, 6.89],
+  G: [1_048_576, 2.33],
+  H: [1_048_576, 2.56],
+  I: [1_048_576, 4.29],
+  J: [1_048_576, 0.85],
+  K: [1_048_576, 0.56],
+};
+
+/**
+ * The directory of MiniMalloc's challenging set (`A.1048576.csv` ...), if there is one:
+ * `$MINIMALLOC_CHALLENGING`, else the workplace's `shared/minimalloc-challenging/` beside the
+ * repository (`crates/memory/tests/fixtures/minimalloc-challenging/README.md` says why the files
+ * are not in the repository).
+ */
+function challengingDir(): string | undefined {
+  const candidates = [
+    process.env.MINIMALLOC_CHALLENGING,
+    join(__dirname, '..', '..', 'shared', 'minimalloc-challenging'),
+  ];
+  return candidates.find(
+    (dir): dir is string => dir !== undefined && existsSync(join(dir, 'A.1048576.csv')),
+  );
+}
+
+/**
+ * Plans each instance of MiniMalloc's challenging set with `timeLimit: 1000` (no `effort`: the
+ * exact search runs until the limit or until it proves its plan optimal), lifetimes `[lower,
+ * upper - 1]`, alignment 1. Empty when the files are not there.
+ */
+export function challengingSet(): ChallengingRow[] {
+  const dir = challengingDir();
+  if (dir === undefined) return [];
+  return Object.entries(MINIMALLOC).map(([name, [minimallocHeight, minimallocS]]) => {
+    const rows = readFileSync(join(dir, `${name}.1048576.csv`), 'utf8')
+      .trim()
+      .split('\n');
+    const lifetimes: Lifetime[] = rows.slice(1).map((row) => {
+      const [, lower, upper, size] = row.split(',').map(Number) as [number, number, number, number];
+      return { size, alignment: 1, start: lower, end: upper - 1 };
+    });
+    const start = performance.now();
+    const plan = MemoryPlan.fromLifetimes(lifetimes, { timeLimit: 1000 });
+    const ms = performance.now() - start;
+    return {
+      name,
+      tensors: lifetimes.length,
+      lowerBound: plan.lowerBound,
+      bytes: plan.bytes,
+      ms,
+      optimal: plan.optimal,
+      minimallocHeight,
+      minimallocS,
+    };
   });
 }

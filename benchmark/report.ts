@@ -95,6 +95,30 @@ const PLAN_HEADER = [
   'greedy ms',
 ];
 
+const CHALLENGING_HEADER = [
+  'instance',
+  'tensors',
+  'lower bound',
+  'height, timeLimit 1000',
+  'proven optimal',
+  'ms',
+  "MiniMalloc's height",
+  "MiniMalloc's s",
+];
+
+function challengingRows(results: Results): string[][] {
+  return (results.challenging ?? []).map((r) => [
+    r.name,
+    String(r.tensors),
+    String(r.lowerBound),
+    `${r.bytes} (${(r.bytes / r.lowerBound).toFixed(3)}x)`,
+    r.optimal ? 'yes' : 'no',
+    r.ms.toFixed(0),
+    String(r.minimallocHeight),
+    r.minimallocS.toFixed(2),
+  ]);
+}
+
 function planRows(results: Results): string[][] {
   return results.plans.map((p) => [
     p.name,
@@ -150,6 +174,13 @@ export function renderTable(results: Results): string {
   }
   parts.push(`Tiny MLP: ${results.mlp.description}`, text(MLP_HEADER, mlpRows(results)), '');
   parts.push('Memory plans', text(PLAN_HEADER, planRows(results)), '');
+  if (results.challenging?.length) {
+    parts.push(
+      "MiniMalloc's challenging set",
+      text(CHALLENGING_HEADER, challengingRows(results)),
+      '',
+    );
+  }
   parts.push('Targets', text(['target', 'measured', 'limit', ''], targetRows(results)), '');
   const m = results.meta;
   parts.push(
@@ -193,8 +224,18 @@ export function renderMarkdown(results: Results): string {
     '',
     markdown(PLAN_HEADER, planRows(results)),
     '',
-    END,
   );
+  if (results.challenging?.length) {
+    parts.push(
+      "### MiniMalloc's challenging set",
+      '',
+      "`MemoryPlan.fromLifetimes(lifetimes, { timeLimit: 1000 })` on each instance (alignment 1, steps `[lower, upper - 1]`), wall time from JavaScript; a plan proven optimal returns at once. MiniMalloc's figures: issue 18's measurement on this machine. Where the files come from: `crates/memory/tests/fixtures/minimalloc-challenging/README.md`.",
+      '',
+      markdown(CHALLENGING_HEADER, challengingRows(results)),
+      '',
+    );
+  }
+  parts.push(END);
   return parts.join('\n');
 }
 

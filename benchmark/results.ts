@@ -77,7 +77,24 @@ export interface Results {
   mlp: MlpSummary;
   /** The planner on the fixture's real networks and random sets (`plans.ts`). */
   plans: PlanRow[];
+  /** MiniMalloc's challenging set with `timeLimit: 1000`, when its files are there. */
+  challenging?: ChallengingRow[];
   targets: Target[];
+}
+
+/** What the planner made of one instance of MiniMalloc's challenging set. */
+export interface ChallengingRow {
+  name: string;
+  tensors: number;
+  lowerBound: number;
+  /** The plan's bytes with `timeLimit: 1000` (the exact search's height). */
+  bytes: number;
+  /** Wall time of `MemoryPlan.fromLifetimes`, columns and crossing included. */
+  ms: number;
+  optimal: boolean;
+  /** MiniMalloc's height and time on the instance (issue 18's measurement). */
+  minimallocHeight: number;
+  minimallocS: number;
 }
 
 /** What the planner made of one set. */

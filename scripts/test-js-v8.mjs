@@ -56,6 +56,9 @@ const BACKING_INDEPENDENT = {
   'plan.spec.ts':
     "the planner's offsets and figures; recording allocates with alignedNew and frees, " +
     'which the aligned file checks on both backings',
+  'plan-search.spec.ts':
+    "the planner's budgets, proofs and background planning: numbers in, numbers out; the " +
+    'recording it uses is what plan.spec.ts covers',
   'replay.spec.ts':
     'views cut at planned offsets of one alignedAlloc block; the block, its alignment and its ' +
     'holds are what the aligned and hold files check on both backings',

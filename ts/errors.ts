@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   ERR_INVALID_STATE: 'Error',
   ERR_BUSY: 'Error',
   ERR_PLAN_MISMATCH: 'Error',
+  ERR_ABORTED: 'Error',
   ERR_NATIVE_ADDON_NOT_LOADED: 'Error',
 } as const;
 

@@ -20,7 +20,14 @@ export {
 export { Arena, type ArenaOptions, DEFAULT_ALIGNMENT, type ResetMode } from './arena';
 export { ERROR_CODES, type ErrorCode, MAX_ALIGNMENT, type MemoryError } from './errors';
 export type { PassMemory, PlannedTensor } from './pass';
-export { type Lifetime, MemoryPlan, type MemoryPlanJSON, type PlanOptions } from './plan';
+export {
+  type AsyncPlanOptions,
+  type Lifetime,
+  MemoryPlan,
+  type MemoryPlanJSON,
+  type PlanAbortSignal,
+  type PlanOptions,
+} from './plan';
 export { DEFAULT_CAPACITY, Pool, type PoolOptions } from './pool';
 export { PlannedPass } from './replay';
 export { Scope } from './scope';

@@ -59,15 +59,45 @@ export interface MemoryPlanJSON {
   readonly naiveBytes: number;
   readonly tensors: readonly PlannedTensor[];
   readonly offsets: readonly number[];
+  /** Whether the plan was proven optimal (absent in plans saved before it existed: false). */
+  readonly optimal?: boolean;
 }
 
 /** Options of the planner. */
 export interface PlanOptions {
   /**
-   * The local search's budget, in greedy passes over the tensors (0: greedy placements only).
-   * The default keeps planning 1,000 tensors under 10 ms and 10,000 under 0.5 s.
+   * The budget of each search after the greedy placements (the local search, then the exact
+   * search), in greedy passes' worth of work: deterministic, the same plan on every machine.
+   * 0: greedy placements only. The default (2) keeps planning 1,000 tensors under 10 ms and
+   * 10,000 under 0.5 s.
    */
   readonly effort?: number;
+  /**
+   * A wall-clock limit on the searches, in milliseconds (an integer >= 0): the plan is the best
+   * found by then. Without `effort`, the exact search runs until the limit, or until its plan
+   * is proven optimal. With one, the plan depends on the machine's speed.
+   */
+  readonly timeLimit?: number;
+}
+
+/**
+ * What the planner uses of an `AbortSignal`, written out so that the package's types need
+ * neither the DOM's nor Node's declarations. At run time it must be a real `AbortSignal`.
+ */
+export interface PlanAbortSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** Options of the planner in the background ({@link MemoryPlan.fromLifetimesAsync}). */
+export interface AsyncPlanOptions extends PlanOptions {
+  /**
+   * An `AbortSignal` that aborts the planning: the search stops, and the promise rejects with
+   * `ERR_ABORTED`.
+   */
+  readonly signal?: PlanAbortSignal;
 }
 
 /** The planner's answer, from the binding. */
@@ -76,6 +106,13 @@ interface Planned {
   bytes: number;
   lowerBound: number;
   naiveBytes: number;
+  optimal: boolean;
+}
+
+/** The checked budgets of {@link PlanOptions}. */
+interface Budget {
+  effort: number | undefined;
+  timeLimit: number | undefined;
 }
 
 /**
@@ -93,6 +130,7 @@ export class MemoryPlan {
   readonly #bytes: number;
   readonly #lowerBound: number;
   readonly #naiveBytes: number;
+  readonly #optimal: boolean;
 
   private constructor(token: typeof CREATE, tensors: readonly PlannedTensor[], planned: Planned) {
     if (token !== CREATE) {
@@ -114,6 +152,7 @@ export class MemoryPlan {
     this.#bytes = planned.bytes;
     this.#lowerBound = planned.lowerBound;
     this.#naiveBytes = planned.naiveBytes;
+    this.#optimal = planned.optimal || planned.bytes === planned.lowerBound;
   }
 
   /**
@@ -127,30 +166,41 @@ export class MemoryPlan {
    *   get from `mem`.
    */
   static record(pass: (mem: PassMemory) => void, options: PlanOptions = {}): MemoryPlan {
-    if (typeof pass !== 'function') {
-      throw codedError(
-        'ERR_INVALID_ARG_TYPE',
-        `pass must be a function; received ${describe(pass)}`,
-      );
-    }
-    const effort = checkOptions(options);
-    const recorder = new Recorder();
-    try {
-      const result: unknown = pass(recorder);
-      if (isThenable(result)) {
-        // The abandoned promise must not reject unhandled (that ends the process): awaiting it
-        // handles it. Its later calls on `mem` find the recording over, and throw there.
-        void settleQuietly(result);
-        throw codedError(
-          'ERR_INVALID_ARG_VALUE',
-          'pass must be synchronous: a plan records the order of allocations, which awaits would make depend on timing',
-        );
-      }
-    } finally {
-      recorder.close();
-    }
-    const tensors = recorder.tensors();
-    return new MemoryPlan(CREATE, tensors, plan(native.planLifetimes, tensors, effort));
+    const budget = checkOptions(options);
+    const tensors = recordPass(pass);
+    return new MemoryPlan(CREATE, tensors, plan(native.planLifetimes, tensors, budget));
+  }
+
+  /**
+   * As {@link MemoryPlan.record}, but the planning runs on a worker thread: the event loop goes
+   * on meanwhile (the pass itself is recorded at once). For a large `timeLimit`.
+   * @returns a promise of the plan; it rejects with what `record` throws, and with Error
+   *   `ERR_ABORTED` (`name` `'AbortError'`) once `options.signal` aborts: the search stops.
+   */
+  static async recordAsync(
+    pass: (mem: PassMemory) => void,
+    options: AsyncPlanOptions = {},
+  ): Promise<MemoryPlan> {
+    const budget = checkOptions(options);
+    const signal = checkSignal(options);
+    const tensors = recordPass(pass);
+    return new MemoryPlan(CREATE, tensors, await planInBackground(tensors, budget, signal));
+  }
+
+  /**
+   * As {@link MemoryPlan.fromLifetimes}, but the planning runs on a worker thread: the event
+   * loop goes on meanwhile. For a large `timeLimit`.
+   * @returns a promise of the plan; it rejects with what `fromLifetimes` throws, and with Error
+   *   `ERR_ABORTED` (`name` `'AbortError'`) once `options.signal` aborts: the search stops.
+   */
+  static async fromLifetimesAsync(
+    lifetimes: readonly Lifetime[],
+    options: AsyncPlanOptions = {},
+  ): Promise<MemoryPlan> {
+    const budget = checkOptions(options);
+    const signal = checkSignal(options);
+    const tensors = checkLifetimes(lifetimes);
+    return new MemoryPlan(CREATE, tensors, await planInBackground(tensors, budget, signal));
   }
 
   /**
@@ -161,9 +211,9 @@ export class MemoryPlan {
    *   RangeError `ERR_OUT_OF_RANGE`, `ERR_INVALID_ALIGNMENT`.
    */
   static fromLifetimes(lifetimes: readonly Lifetime[], options: PlanOptions = {}): MemoryPlan {
-    const effort = checkOptions(options);
+    const budget = checkOptions(options);
     const tensors = checkLifetimes(lifetimes);
-    return new MemoryPlan(CREATE, tensors, plan(native.planLifetimes, tensors, effort));
+    return new MemoryPlan(CREATE, tensors, plan(native.planLifetimes, tensors, budget));
   }
 
   /**
@@ -173,7 +223,8 @@ export class MemoryPlan {
    */
   static greedyBySize(lifetimes: readonly Lifetime[]): MemoryPlan {
     const tensors = checkLifetimes(lifetimes);
-    return new MemoryPlan(CREATE, tensors, plan(native.planGreedyBySize, tensors, undefined));
+    const none = { effort: undefined, timeLimit: undefined };
+    return new MemoryPlan(CREATE, tensors, plan(native.planGreedyBySize, tensors, none));
   }
 
   /**
@@ -209,8 +260,23 @@ export class MemoryPlan {
     for (let index = 0; index < offsets.length; index++) {
       offsets[index] = checkCount(candidate.offsets[index], `offsets[${index}]`);
     }
-    const planned = native.planVerify(...columns(tensors), freedColumn(tensors), offsets);
-    return new MemoryPlan(CREATE, tensors, planned);
+    const optimal = candidate.optimal === undefined ? false : candidate.optimal;
+    if (typeof optimal !== 'boolean') {
+      throw codedError(
+        'ERR_INVALID_ARG_VALUE',
+        `json.optimal must be a boolean; received ${describe(optimal)}`,
+      );
+    }
+    const { 0: sizes, 1: alignments, 2: starts, 3: ends } = columnsOf(tensors);
+    const planned = native.planVerify(sizes, alignments, starts, ends, freedColumn(tensors), offsets);
+    // A saved proof is kept as the plan's claim; no safety decision rests on it.
+    return new MemoryPlan(CREATE, tensors, {
+      offsets: planned.offsets,
+      bytes: planned.bytes,
+      lowerBound: planned.lowerBound,
+      naiveBytes: planned.naiveBytes,
+      optimal: planned.optimal || optimal,
+    });
   }
 
   /** The block the plan needs, in bytes. */
@@ -226,6 +292,15 @@ export class MemoryPlan {
   /** Every tensor, padded, one after the other: what a bump arena needs for the pass. */
   get naiveBytes(): number {
     return this.#naiveBytes;
+  }
+
+  /**
+   * Whether no plan of this pass needs fewer bytes: the plan reaches the lower bound, or the
+   * exact search proved that nothing smaller fits. False when the budget ran out first (the plan
+   * may still be optimal).
+   */
+  get optimal(): boolean {
+    return this.#optimal;
   }
 
   /** The tensors, in allocation order. */
@@ -248,6 +323,7 @@ export class MemoryPlan {
       naiveBytes: this.#naiveBytes,
       tensors: this.#tensors,
       offsets: this.#offsets,
+      optimal: this.#optimal,
     };
   }
 
@@ -395,6 +471,19 @@ function columns(
   return [sizes, alignments, starts, ends];
 }
 
+/**
+ * The four columns, to be destructured by index as an object: destructuring an array (or
+ * spreading it) runs `Array.prototype[Symbol.iterator]`, which user code can replace.
+ */
+function columnsOf(tensors: readonly PlannedTensor[]): {
+  0: Float64Array;
+  1: Float64Array;
+  2: Float64Array;
+  3: Float64Array;
+} {
+  return columns(tensors);
+}
+
 /** 1 for each tensor its pass frees, 0 for one it keeps to the end. */
 function freedColumn(tensors: readonly PlannedTensor[]): Uint8Array {
   const freed = new SafeUint8Array(tensors.length);
@@ -427,20 +516,101 @@ async function settleQuietly(work: PromiseLike<unknown>): Promise<void> {
 function plan(
   planner: typeof native.planLifetimes,
   tensors: readonly PlannedTensor[],
-  effort: number | undefined,
+  { effort, timeLimit }: Budget,
 ): Planned {
-  return planner(...columns(tensors), effort);
+  const { 0: sizes, 1: alignments, 2: starts, 3: ends } = columnsOf(tensors);
+  return planner(sizes, alignments, starts, ends, effort, timeLimit);
 }
 
-function checkOptions(options: unknown): number | undefined {
+/** Runs `pass` against a recorder and returns what it allocated. */
+function recordPass(pass: (mem: PassMemory) => void): PlannedTensor[] {
+  if (typeof pass !== 'function') {
+    throw codedError('ERR_INVALID_ARG_TYPE', `pass must be a function; received ${describe(pass)}`);
+  }
+  const recorder = new Recorder();
+  try {
+    const result: unknown = pass(recorder);
+    if (isThenable(result)) {
+      // The abandoned promise must not reject unhandled (that ends the process): awaiting it
+      // handles it. Its later calls on `mem` find the recording over, and throw there.
+      void settleQuietly(result);
+      throw codedError(
+        'ERR_INVALID_ARG_VALUE',
+        'pass must be synchronous: a plan records the order of allocations, which awaits would make depend on timing',
+      );
+    }
+  } finally {
+    recorder.close();
+  }
+  return recorder.tensors();
+}
+
+/**
+ * Plans on a libuv worker thread. An abort cancels the native token (the searches stop at
+ * their next check) and rejects at once; the worker's late answer is dropped.
+ */
+function planInBackground(
+  tensors: readonly PlannedTensor[],
+  { effort, timeLimit }: Budget,
+  signal: PlanAbortSignal | undefined,
+): Promise<Planned> {
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  const token = new native.PlanCancel();
+  const { 0: sizes, 1: alignments, 2: starts, 3: ends } = columnsOf(tensors);
+  const planned = native.planLifetimesAsync(sizes, alignments, starts, ends, effort, timeLimit, token);
+  if (signal === undefined) return planned;
+  return new Promise<Planned>((resolve, reject) => {
+    const onAbort = (): void => {
+      token.cancel();
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    planned.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** What an aborted plan rejects with: Node's `AbortError` shape, with this package's code. */
+function abortError(signal: PlanAbortSignal): Error {
+  const error = codedError('ERR_ABORTED', 'the plan was aborted');
+  error.name = 'AbortError';
+  Object.defineProperty(error, 'cause', {
+    value: signal.reason,
+    configurable: true,
+    writable: true,
+  });
+  return error;
+}
+
+function checkOptions(options: unknown): Budget {
   if (typeof options !== 'object' || options === null) {
     throw codedError(
       'ERR_INVALID_ARG_TYPE',
       `options must be an object; received ${describe(options)}`,
     );
   }
-  const { effort } = options as PlanOptions;
-  return effort === undefined ? undefined : checkCount(effort, 'effort');
+  const { effort, timeLimit } = options as PlanOptions;
+  return {
+    effort: effort === undefined ? undefined : checkCount(effort, 'effort'),
+    timeLimit: timeLimit === undefined ? undefined : checkCount(timeLimit, 'timeLimit'),
+  };
+}
+
+function checkSignal(options: AsyncPlanOptions): PlanAbortSignal | undefined {
+  const { signal } = options;
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw codedError(
+    'ERR_INVALID_ARG_TYPE',
+    `signal must be an AbortSignal; received ${describe(signal)}`,
+  );
 }
 
 /** Checks each lifetime's types and ranges; `start <= end` is the core's rule. */

@@ -60,13 +60,15 @@ pub enum ErrorCode {
     Busy,
     /// A replayed pass departs from its memory plan.
     PlanMismatch,
+    /// Work the caller aborted (an `AbortSignal`): a plan planned in the background.
+    Aborted,
     /// The native addon could not be loaded (thrown by the package's loader).
     NativeAddonNotLoaded,
 }
 
 impl ErrorCode {
     /// Every code, in the order the README lists them.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::InvalidArgType,
         Self::InvalidArgValue,
         Self::OutOfRange,
@@ -79,6 +81,7 @@ impl ErrorCode {
         Self::InvalidState,
         Self::Busy,
         Self::PlanMismatch,
+        Self::Aborted,
         Self::NativeAddonNotLoaded,
     ];
 
@@ -98,6 +101,7 @@ impl ErrorCode {
             Self::InvalidState => "ERR_INVALID_STATE",
             Self::Busy => "ERR_BUSY",
             Self::PlanMismatch => "ERR_PLAN_MISMATCH",
+            Self::Aborted => "ERR_ABORTED",
             Self::NativeAddonNotLoaded => "ERR_NATIVE_ADDON_NOT_LOADED",
         }
     }
@@ -117,6 +121,7 @@ impl ErrorCode {
             | Self::InvalidState
             | Self::Busy
             | Self::PlanMismatch
+            | Self::Aborted
             | Self::NativeAddonNotLoaded => ErrorClass::Error,
         }
     }
@@ -128,7 +133,8 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// Why an allocation, a free or a plan was refused.
+/// Why an allocation or a free was refused (the planner's refusals are
+/// [`PlanError`](crate::plan::PlanError)s).
 ///
 /// Every variant carries the numbers a caller needs to understand the failure (what was asked,
 /// what was available), and [`AllocError::code`] maps it to the stable code the JavaScript
@@ -192,60 +198,6 @@ pub enum AllocError {
         /// The `max_capacity` that was given.
         max_capacity: usize,
     },
-    /// A tensor lifetime that starts after it ends (steps are inclusive: `start <= end`).
-    InvalidLifetime {
-        /// The tensor's index in the input.
-        tensor: usize,
-        /// The step its lifetime starts at.
-        start: usize,
-        /// The step its lifetime ends at.
-        end: usize,
-    },
-    /// A tensor of a plan would end past `isize::MAX` bytes (no block that large can be
-    /// allocated): laid out after the tensors before it (the naive layout, which every plan is
-    /// compared with), or at the offset a given plan puts it.
-    PlanOverflow {
-        /// The tensor's index.
-        tensor: usize,
-        /// Its size, in bytes.
-        size: usize,
-        /// Its alignment.
-        alignment: usize,
-        /// The offset it would start at.
-        offset: usize,
-    },
-    /// More tensors than the planner indexes (it numbers them with 32 bits).
-    TooManyTensors {
-        /// The number of tensors given.
-        tensors: usize,
-        /// The most the planner takes.
-        limit: usize,
-    },
-    /// A plan gives a tensor an offset that is not a multiple of its alignment.
-    MisalignedOffset {
-        /// The tensor's index.
-        tensor: usize,
-        /// The offset it was given.
-        offset: usize,
-        /// Its alignment.
-        alignment: usize,
-    },
-    /// A plan gives two tensors that are live at the same step overlapping bytes.
-    OverlappingTensors {
-        /// One tensor's index.
-        tensor: usize,
-        /// The other's.
-        other: usize,
-        /// A step at which both are live.
-        step: usize,
-    },
-    /// A plan has a different number of offsets than tensors.
-    OffsetCount {
-        /// The number of tensors.
-        tensors: usize,
-        /// The number of offsets.
-        offsets: usize,
-    },
 }
 
 impl AllocError {
@@ -261,11 +213,6 @@ impl AllocError {
             Self::Foreign { .. } => ErrorCode::ForeignView,
             Self::MaxCapacityWithoutGrowth { .. } => ErrorCode::InvalidArgValue,
             Self::MaxCapacityBelowCapacity { .. } => ErrorCode::OutOfRange,
-            Self::InvalidLifetime { .. }
-            | Self::MisalignedOffset { .. }
-            | Self::OverlappingTensors { .. }
-            | Self::OffsetCount { .. } => ErrorCode::InvalidArgValue,
-            Self::PlanOverflow { .. } | Self::TooManyTensors { .. } => ErrorCode::OutOfRange,
         }
     }
 }
@@ -321,45 +268,6 @@ impl fmt::Display for AllocError {
                 f,
                 "maxCapacity must be at least the capacity ({capacity} bytes); received {max_capacity}"
             ),
-            Self::InvalidLifetime { tensor, start, end } => write!(
-                f,
-                "tensor {tensor}: its lifetime starts at step {start}, after it ends at step {end}"
-            ),
-            Self::PlanOverflow {
-                tensor,
-                size,
-                alignment,
-                offset,
-            } => write!(
-                f,
-                "tensor {tensor} ({size} bytes aligned to {alignment}) at offset {offset} would \
-                 end past the largest possible block ({} bytes)",
-                isize::MAX
-            ),
-            Self::TooManyTensors { tensors, limit } => write!(
-                f,
-                "{tensors} tensors: the planner takes at most {limit}"
-            ),
-            Self::MisalignedOffset {
-                tensor,
-                offset,
-                alignment,
-            } => write!(
-                f,
-                "tensor {tensor}: offset {offset} is not a multiple of its alignment {alignment}"
-            ),
-            Self::OverlappingTensors {
-                tensor,
-                other,
-                step,
-            } => write!(
-                f,
-                "tensors {tensor} and {other} are both live at step {step} and their bytes overlap"
-            ),
-            Self::OffsetCount { tensors, offsets } => write!(
-                f,
-                "{offsets} offsets for {tensors} tensors: a plan has one offset per tensor"
-            ),
         }
     }
 }
@@ -390,7 +298,8 @@ mod tests {
                 ErrorCode::InvalidState => 9,
                 ErrorCode::Busy => 10,
                 ErrorCode::PlanMismatch => 11,
-                ErrorCode::NativeAddonNotLoaded => 12,
+                ErrorCode::Aborted => 12,
+                ErrorCode::NativeAddonNotLoaded => 13,
             }
         }
         for (index, &code) in ErrorCode::ALL.iter().enumerate() {

@@ -30,7 +30,9 @@ pub use chain::{
     BLOCK_ALIGNMENT,
 };
 pub use error::{AllocError, ErrorClass, ErrorCode};
-pub use plan::{replayed_lifetimes, Fit, Lifetime, Order, Plan, PlanOptions, Planner};
+pub use plan::{
+    replayed_lifetimes, Fit, Lifetime, Order, Plan, PlanError, PlanOptions, Planner, Techniques,
+};
 pub use pool::{Pool, DEFAULT_CAPACITY};
 pub use scope::Scope;
 pub use slot::{chunk_size, slot_stride, Slot};

@@ -8,7 +8,7 @@
 
 use std::ffi::CString;
 
-use lightwatch_memory::{AllocError, ErrorClass, ErrorCode};
+use lightwatch_memory::{AllocError, ErrorClass, ErrorCode, PlanError};
 use napi::{sys, Env, Status};
 use napi_derive::napi;
 
@@ -47,6 +47,12 @@ pub(crate) fn throw(env: &Env, code: ErrorCode, message: &str) -> napi::Error {
 /// Throws the core's error, with its code and its message.
 #[cold]
 pub(crate) fn alloc_error(env: &Env, error: AllocError) -> napi::Error {
+    throw(env, error.code(), &error.to_string())
+}
+
+/// Throws the planner's error, with its code and its message.
+#[cold]
+pub(crate) fn plan_error(env: &Env, error: PlanError) -> napi::Error {
     throw(env, error.code(), &error.to_string())
 }
 

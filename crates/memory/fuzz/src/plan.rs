@@ -5,7 +5,9 @@
 //! plan's own, then perturbed ones) must be accepted exactly when the oracle finds them valid.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use lightwatch_memory::{AllocError, Bump, Lifetime, Order, Plan, PlanOptions};
+use lightwatch_memory::{
+    AllocError, Bump, Lifetime, Order, Plan, PlanError, PlanOptions, Techniques,
+};
 
 /// One tensor, decoded from fuzzer bytes: small steps so that lifetimes overlap often.
 #[derive(Arbitrary, Debug)]
@@ -25,6 +27,10 @@ struct Tensor {
 struct Input {
     seed: u64,
     search_passes: u8,
+    /// The exact search's budget; 255 lets it run until it proves its plan optimal.
+    exact_passes: u8,
+    /// One bit per technique of the exact search (a clear bit turns it off).
+    techniques: u8,
     all_orders: bool,
     /// Moves one offset in `from_offsets`' second check.
     nudge: (u8, u16),
@@ -59,15 +65,15 @@ fn lifetime(t: &Tensor) -> Lifetime {
 
 /// The error the planner owes for `lifetimes`, if any: the first malformed tensor in input
 /// order, else the first that overflows the naive layout.
-fn expected_error(lifetimes: &[Lifetime]) -> Option<AllocError> {
+fn expected_error(lifetimes: &[Lifetime]) -> Option<PlanError> {
     for (tensor, l) in lifetimes.iter().enumerate() {
         if !l.alignment.is_power_of_two() {
-            return Some(AllocError::InvalidAlignment {
+            return Some(PlanError::Alloc(AllocError::InvalidAlignment {
                 alignment: l.alignment,
-            });
+            }));
         }
         if l.start > l.end {
-            return Some(AllocError::InvalidLifetime {
+            return Some(PlanError::InvalidLifetime {
                 tensor,
                 start: l.start,
                 end: l.end,
@@ -77,7 +83,7 @@ fn expected_error(lifetimes: &[Lifetime]) -> Option<AllocError> {
     let mut bump = Bump::new(0, isize::MAX as usize).expect("bump");
     for (tensor, l) in lifetimes.iter().enumerate() {
         if bump.allocate(l.size, l.alignment).is_err() {
-            return Some(AllocError::PlanOverflow {
+            return Some(PlanError::PlanOverflow {
                 tensor,
                 size: l.size,
                 alignment: l.alignment,
@@ -152,6 +158,12 @@ pub fn run(data: &[u8]) -> u64 {
             &[Order::Size]
         },
         search_passes: u32::from(input.search_passes % 8),
+        exact_passes: if input.exact_passes == 255 && lifetimes.len() <= 12 {
+            u32::MAX
+        } else {
+            u32::from(input.exact_passes % 8)
+        },
+        techniques: techniques(input.techniques),
         seed: input.seed,
         time_limit: None,
     };
@@ -169,6 +181,17 @@ pub fn run(data: &[u8]) -> u64 {
             check(&lifetimes, &plan, naive);
             let again = Plan::with_options(&lifetimes, &options).expect("plan");
             assert_eq!(again, plan, "planning is deterministic");
+            if plan.optimal() {
+                // Proven: no budget finds less.
+                let exhaustive = PlanOptions {
+                    exact_passes: u32::MAX,
+                    ..options
+                };
+                if lifetimes.len() <= 12 {
+                    let best = Plan::with_options(&lifetimes, &exhaustive).expect("plan");
+                    assert_eq!(best.bytes(), plan.bytes(), "a proven optimum beaten");
+                }
+            }
             let greedy = Plan::greedy_by_size(&lifetimes).expect("greedy");
             assert!(disjoint(&lifetimes, greedy.offsets()));
             assert!(plan.bytes() <= greedy.bytes(), "worse than greedy by size");
@@ -178,6 +201,21 @@ pub fn run(data: &[u8]) -> u64 {
         }
     }
     lifetimes.len() as u64
+}
+
+/// The exact search's techniques from one bit each.
+fn techniques(bits: u8) -> Techniques {
+    let on = |bit: u8| bits & (1 << bit) != 0;
+    Techniques {
+        canonical: on(0),
+        dominance: on(1),
+        section_inference: on(2),
+        waiting_floor: on(3),
+        monotonic_floor: on(4),
+        hatless_pruning: on(5),
+        decomposition: on(6),
+        dynamic_ordering: on(7),
+    }
 }
 
 /// Moves one tensor onto another's bytes: `from_offsets` accepts it iff the oracle does.
@@ -191,7 +229,7 @@ fn from_offsets_agrees(lifetimes: &[Lifetime], offsets: &[usize], (pick, slot): 
     let valid = disjoint(lifetimes, &offsets);
     match Plan::from_offsets(lifetimes, offsets) {
         Ok(_) => assert!(valid, "accepted overlapping offsets"),
-        Err(AllocError::OverlappingTensors {
+        Err(PlanError::OverlappingTensors {
             tensor,
             other,
             step,

@@ -1,7 +1,7 @@
 //! The two figures every plan is measured against: the lower bound (no plan needs less) and the
 //! naive layout (what a bump arena needs for the pass; no plan should need more).
 
-use super::Lifetime;
+use super::{Lifetime, PlanError};
 use crate::{AllocError, Bump};
 
 /// The largest sum of sizes live at one step. Every tensor live at that step needs bytes of its
@@ -32,8 +32,8 @@ pub(super) fn lower_bound(lifetimes: &[Lifetime]) -> usize {
 /// core's [`Bump`] rule, so this is exactly what an arena needs for the pass.
 ///
 /// # Errors
-/// [`AllocError::PlanOverflow`] if the layout would end past `isize::MAX` bytes.
-pub(super) fn naive(lifetimes: &[Lifetime]) -> Result<(Vec<usize>, usize), AllocError> {
+/// [`PlanError::PlanOverflow`] if the layout would end past `isize::MAX` bytes.
+pub(super) fn naive(lifetimes: &[Lifetime]) -> Result<(Vec<usize>, usize), PlanError> {
     // `isize::MAX` is the largest block a `Layout` describes.
     let mut bump = Bump::new(0, isize::MAX as usize)?;
     let mut offsets = Vec::with_capacity(lifetimes.len());
@@ -41,7 +41,7 @@ pub(super) fn naive(lifetimes: &[Lifetime]) -> Result<(Vec<usize>, usize), Alloc
         match bump.allocate(l.size, l.alignment) {
             Ok(offset) => offsets.push(offset),
             Err(AllocError::Exhausted { .. }) => {
-                return Err(AllocError::PlanOverflow {
+                return Err(PlanError::PlanOverflow {
                     tensor,
                     size: l.size,
                     alignment: l.alignment,
@@ -49,7 +49,7 @@ pub(super) fn naive(lifetimes: &[Lifetime]) -> Result<(Vec<usize>, usize), Alloc
                     offset: bump.used().next_multiple_of(l.alignment),
                 });
             }
-            Err(other) => return Err(other),
+            Err(other) => return Err(other.into()),
         }
     }
     Ok((offsets, bump.used()))

@@ -31,6 +31,14 @@
 //!    plan is a function of the lifetimes and the options, never of the clock (unless a
 //!    [`PlanOptions::time_limit`] is set).
 //!
+//! 4. **Exact search** (`exact.rs`, `minimise.rs`): M. D. Moffitt's MiniMalloc (ASPLOS 2023),
+//!    a depth-first search over canonical plans with pruning, asked for smaller and smaller
+//!    blocks from the best plan above; it ends on reaching the lower bound, or on proving that
+//!    no smaller block fits ([`Plan::optimal`]), or when [`PlanOptions::exact_passes`] (work,
+//!    deterministic), [`PlanOptions::time_limit`] or a cancel flag ([`Plan::with_cancel`]) stop
+//!    it, with the best plan so far. By default it gets a budget as small as the local search's;
+//!    with a time limit alone it solves MiniMalloc's hard instances in under a second.
+//!
 //! The result is the smallest of all candidates, the naive layout included, so
 //! `lower_bound <= bytes <= naive_bytes` always holds and the plan is never larger than greedy
 //! by size. The conflict graph (`conflicts.rs`) is built once, by a sweep over the steps.
@@ -47,29 +55,35 @@
 //! assert_eq!(plan.bytes(), 1536);
 //! assert_eq!(plan.naive_bytes(), 2560);
 //! assert_eq!(plan.offsets()[0], plan.offsets()[2]);
-//! # Ok::<(), lightwatch_memory::AllocError>(())
+//! # Ok::<(), lightwatch_memory::PlanError>(())
 //! ```
 //!
 //! [`Arena`]: crate::Arena
 
 mod bound;
 mod conflicts;
+mod error;
+mod exact;
 mod greedy;
 mod lifetime;
+mod minimise;
 mod options;
 mod order;
 mod replay;
 mod search;
+mod sections;
 mod verify;
 
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+pub use error::PlanError;
+pub use exact::Techniques;
 pub use lifetime::Lifetime;
 pub use options::{Fit, Order, PlanOptions, Planner};
 pub use replay::replayed_lifetimes;
 
 use crate::address::check_alignment;
-use crate::AllocError;
 use conflicts::Conflicts;
 use greedy::{Placement, Placer};
 
@@ -82,6 +96,7 @@ pub struct Plan {
     naive_bytes: usize,
     alignment: usize,
     planner: Planner,
+    optimal: bool,
 }
 
 impl Plan {
@@ -89,7 +104,7 @@ impl Plan {
     ///
     /// # Errors
     /// As [`Plan::with_options`].
-    pub fn new(lifetimes: &[Lifetime]) -> Result<Self, AllocError> {
+    pub fn new(lifetimes: &[Lifetime]) -> Result<Self, PlanError> {
         Self::with_options(lifetimes, &PlanOptions::default())
     }
 
@@ -97,12 +112,28 @@ impl Plan {
     /// naive layout kept as a candidate too (see the module documentation).
     ///
     /// # Errors
-    /// [`AllocError::InvalidAlignment`] if an alignment is not a power of two;
-    /// [`AllocError::InvalidLifetime`] if a lifetime starts after it ends;
-    /// [`AllocError::TooManyTensors`] past `u32::MAX` tensors; [`AllocError::PlanOverflow`] if
+    /// [`AllocError::InvalidAlignment`](crate::AllocError::InvalidAlignment) (wrapped in
+    /// [`PlanError::Alloc`]) if an alignment is not a power of two;
+    /// [`PlanError::InvalidLifetime`] if a lifetime starts after it ends;
+    /// [`PlanError::TooManyTensors`] past `u32::MAX` tensors; [`PlanError::PlanOverflow`] if
     /// the tensors one after another would end past `isize::MAX` bytes;
-    /// [`AllocError::OutOfMemory`] if the conflict graph cannot be allocated.
-    pub fn with_options(lifetimes: &[Lifetime], options: &PlanOptions) -> Result<Self, AllocError> {
+    /// [`AllocError::OutOfMemory`](crate::AllocError::OutOfMemory) (wrapped) if the conflict
+    /// graph cannot be allocated.
+    pub fn with_options(lifetimes: &[Lifetime], options: &PlanOptions) -> Result<Self, PlanError> {
+        Self::with_cancel(lifetimes, options, &AtomicBool::new(false))
+    }
+
+    /// As [`Plan::with_options`], and the searches stop early once `cancel` is set (by another
+    /// thread): the plan is then the best found so far, as when a time limit runs out.
+    ///
+    /// # Errors
+    /// As [`Plan::with_options`].
+    pub fn with_cancel(
+        lifetimes: &[Lifetime],
+        options: &PlanOptions,
+        cancel: &AtomicBool,
+    ) -> Result<Self, PlanError> {
+        let deadline = options.time_limit.map(|limit| Instant::now() + limit);
         let mut plan = Self::naive(lifetimes)?;
         if plan.bytes == plan.lower_bound {
             return Ok(plan);
@@ -131,6 +162,7 @@ impl Plan {
             }
         }
         let Some((mut placement, order, fit)) = best else {
+            plan.exact(lifetimes, &conflicts, options, deadline, cancel);
             return Ok(plan);
         };
         let mut planner = Planner::Greedy { order, fit };
@@ -139,7 +171,8 @@ impl Plan {
                 work: conflicts
                     .pass_work()
                     .saturating_mul(u64::from(options.search_passes)),
-                deadline: options.time_limit.map(|limit| Instant::now() + limit),
+                deadline,
+                cancel,
                 lower_bound: plan.lower_bound,
             };
             let mut rng = search::Rng::new(options.seed);
@@ -153,7 +186,42 @@ impl Plan {
             plan.offsets = placement.offsets;
             plan.planner = planner;
         }
+        plan.optimal = plan.bytes == plan.lower_bound;
+        plan.exact(lifetimes, &conflicts, options, deadline, cancel);
         Ok(plan)
+    }
+
+    /// The exact search from this plan down, within the options' budget; keeps what it finds.
+    fn exact(
+        &mut self,
+        lifetimes: &[Lifetime],
+        conflicts: &Conflicts,
+        options: &PlanOptions,
+        deadline: Option<Instant>,
+        cancel: &AtomicBool,
+    ) {
+        if self.bytes == self.lower_bound {
+            self.optimal = true;
+            return;
+        }
+        if options.exact_passes == 0 {
+            return;
+        }
+        let mut search = exact::Exact::new(lifetimes, conflicts, options.techniques);
+        let limits = exact::Limits {
+            work: conflicts
+                .pass_work()
+                .saturating_mul(u64::from(options.exact_passes)),
+            deadline,
+            cancel,
+        };
+        let found = minimise::minimise(&mut search, self.bytes, self.lower_bound, &limits);
+        if let Some(offsets) = found.offsets {
+            self.offsets = offsets;
+            self.bytes = found.bytes;
+            self.planner = Planner::Exact;
+        }
+        self.optimal = found.optimal;
     }
 
     /// Greedy by size with best-fit gaps alone (TensorFlow Lite's planner): the baseline the
@@ -161,9 +229,9 @@ impl Plan {
     /// (alignment padding in another order).
     ///
     /// # Errors
-    /// As [`Plan::with_options`]; also [`AllocError::PlanOverflow`] if its own layout would end
+    /// As [`Plan::with_options`]; also [`PlanError::PlanOverflow`] if its own layout would end
     /// past `isize::MAX` bytes.
-    pub fn greedy_by_size(lifetimes: &[Lifetime]) -> Result<Self, AllocError> {
+    pub fn greedy_by_size(lifetimes: &[Lifetime]) -> Result<Self, PlanError> {
         let mut plan = Self::naive(lifetimes)?;
         let conflicts = Conflicts::new(lifetimes)?;
         let mut placer = Placer::new(lifetimes, &conflicts);
@@ -173,7 +241,7 @@ impl Plan {
             .place(&mut placement, Fit::Best, isize::MAX as usize)
             .map_err(|stop| {
                 let l = &lifetimes[stop.tensor as usize];
-                AllocError::PlanOverflow {
+                PlanError::PlanOverflow {
                     tensor: stop.tensor as usize,
                     size: l.size,
                     alignment: l.alignment,
@@ -186,6 +254,7 @@ impl Plan {
             order: Order::Size,
             fit: Fit::Best,
         };
+        plan.optimal = plan.bytes == plan.lower_bound;
         Ok(plan)
     }
 
@@ -193,7 +262,7 @@ impl Plan {
     ///
     /// # Errors
     /// As [`Plan::with_options`] (but builds no conflict graph, so never `OutOfMemory`).
-    pub fn naive(lifetimes: &[Lifetime]) -> Result<Self, AllocError> {
+    pub fn naive(lifetimes: &[Lifetime]) -> Result<Self, PlanError> {
         validate(lifetimes)?;
         let (offsets, bytes) = bound::naive(lifetimes)?;
         Ok(Self {
@@ -203,22 +272,25 @@ impl Plan {
             naive_bytes: bytes,
             alignment: block_alignment(lifetimes),
             planner: Planner::Naive,
-        })
+            optimal: false,
+        }
+        .with_optimal())
     }
 
     /// A plan from offsets made elsewhere (a plan saved with a model), checked: each offset a
     /// multiple of its tensor's alignment, no two conflicting tensors sharing a byte.
     ///
     /// # Errors
-    /// As [`Plan::naive`]; [`AllocError::OffsetCount`] if there is not one offset per tensor;
-    /// [`AllocError::MisalignedOffset`]; [`AllocError::OverlappingTensors`] naming two tensors
-    /// and a step they are both live at; [`AllocError::PlanOverflow`] if a tensor ends past
+    /// As [`Plan::naive`]; [`PlanError::OffsetCount`] if there is not one offset per tensor;
+    /// [`PlanError::MisalignedOffset`]; [`PlanError::OverlappingTensors`] naming two tensors
+    /// and a step they are both live at; [`PlanError::PlanOverflow`] if a tensor ends past
     /// `isize::MAX`.
-    pub fn from_offsets(lifetimes: &[Lifetime], offsets: Vec<usize>) -> Result<Self, AllocError> {
+    pub fn from_offsets(lifetimes: &[Lifetime], offsets: Vec<usize>) -> Result<Self, PlanError> {
         let mut plan = Self::naive(lifetimes)?;
         plan.bytes = verify::verify(lifetimes, &offsets)?;
         plan.offsets = offsets;
         plan.planner = Planner::Given;
+        plan.optimal = plan.bytes == plan.lower_bound;
         Ok(plan)
     }
 
@@ -259,6 +331,20 @@ impl Plan {
         self.alignment
     }
 
+    /// Whether no plan of these lifetimes needs fewer bytes: the plan reaches the lower bound,
+    /// or the exact search proved that nothing smaller fits. A plan that is not proven optimal
+    /// may still be (the search ran out of budget before proving it).
+    #[must_use]
+    pub const fn optimal(&self) -> bool {
+        self.optimal
+    }
+
+    /// Marks the plan optimal when it reaches the lower bound.
+    fn with_optimal(mut self) -> Self {
+        self.optimal = self.bytes == self.lower_bound;
+        self
+    }
+
     /// Which candidate the offsets came from.
     #[must_use]
     pub const fn planner(&self) -> Planner {
@@ -267,10 +353,10 @@ impl Plan {
 }
 
 /// Refuses what the planner cannot take, before any work: nothing is half done on error.
-fn validate(lifetimes: &[Lifetime]) -> Result<(), AllocError> {
+fn validate(lifetimes: &[Lifetime]) -> Result<(), PlanError> {
     let limit = u32::MAX as usize;
     if lifetimes.len() > limit {
-        return Err(AllocError::TooManyTensors {
+        return Err(PlanError::TooManyTensors {
             tensors: lifetimes.len(),
             limit,
         });
@@ -278,7 +364,7 @@ fn validate(lifetimes: &[Lifetime]) -> Result<(), AllocError> {
     for (tensor, l) in lifetimes.iter().enumerate() {
         check_alignment(l.alignment)?;
         if l.start > l.end {
-            return Err(AllocError::InvalidLifetime {
+            return Err(PlanError::InvalidLifetime {
                 tensor,
                 start: l.start,
                 end: l.end,

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::Techniques;
+
 /// The order in which a greedy placement takes the tensors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -61,6 +63,8 @@ pub enum Planner {
         /// The gap rule.
         fit: Fit,
     },
+    /// The exact search, started from the best of the others.
+    Exact,
     /// Offsets given by the caller ([`Plan::from_offsets`](super::Plan::from_offsets)).
     Given,
 }
@@ -75,10 +79,19 @@ pub struct PlanOptions {
     /// The local search's budget, in full greedy passes over the tensors (a pass costs about one
     /// visit per conflict; the search stops after that many visits). 0 turns the search off.
     pub search_passes: u32,
+    /// The exact search's budget, in full greedy passes' worth of work (its unit is the local
+    /// search's: a visit of a tensor, a neighbour or a section entry). It starts from the best
+    /// plan of the greedy placements and the local search, and stops on reaching the lower bound
+    /// or proving that no smaller plan exists. 0 turns it off; `u32::MAX` leaves only the time
+    /// limit (if any) to stop it.
+    pub exact_passes: u32,
+    /// The exact search's techniques (all on by default), each switchable to measure it.
+    pub techniques: Techniques,
     /// The seed of the search's moves.
     pub seed: u64,
-    /// A wall-clock limit on the search, on top of `search_passes`. With one, the plan depends
-    /// on the machine's speed; without (the default), only on the lifetimes and the options.
+    /// A wall-clock limit on both searches, from the start of planning, on top of
+    /// `search_passes` and `exact_passes`. With one, the plan depends on the machine's speed;
+    /// without (the default), only on the lifetimes and the options.
     pub time_limit: Option<Duration>,
 }
 
@@ -87,6 +100,10 @@ impl PlanOptions {
     /// long skips well under 10 ms and 10,000 well under 0.5 s on a small machine (see
     /// BENCHMARKS.md).
     pub const DEFAULT_SEARCH_PASSES: u32 = 2;
+
+    /// The default budget of the exact search, in passes: small enough to keep the default
+    /// planning times of [`PlanOptions::DEFAULT_SEARCH_PASSES`] (see BENCHMARKS.md).
+    pub const DEFAULT_EXACT_PASSES: u32 = 2;
 }
 
 impl Default for PlanOptions {
@@ -94,6 +111,8 @@ impl Default for PlanOptions {
         Self {
             orders: &[Order::Size],
             search_passes: Self::DEFAULT_SEARCH_PASSES,
+            exact_passes: Self::DEFAULT_EXACT_PASSES,
+            techniques: Techniques::ALL,
             seed: 0,
             time_limit: None,
         }

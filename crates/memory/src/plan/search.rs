@@ -13,6 +13,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::greedy::{Placement, Placer};
@@ -43,11 +44,13 @@ impl Rng {
 
 /// What bounds the search.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Budget {
+pub(super) struct Budget<'s> {
     /// Neighbour visits the search may spend (the placer's `work`).
     pub(super) work: u64,
     /// A wall-clock deadline, if the caller asked for one.
     pub(super) deadline: Option<Instant>,
+    /// Raised by another thread to stop the search.
+    pub(super) cancel: &'s AtomicBool,
     /// No plan needs less: stop on reaching it.
     pub(super) lower_bound: usize,
 }
@@ -73,7 +76,7 @@ pub(super) fn search(
     placer: &mut Placer<'_>,
     placement: &mut Placement,
     fit: Fit,
-    budget: Budget,
+    budget: Budget<'_>,
     rng: &mut Rng,
 ) -> bool {
     let started = placement.bytes;
@@ -93,6 +96,7 @@ pub(super) fn search(
     while climb.placer.work - spent_before < budget.work
         && climb.placement.bytes > budget.lower_bound
         && budget.deadline.is_none_or(|d| Instant::now() < d)
+        && !budget.cancel.load(Ordering::Relaxed)
     {
         climb.step(rng);
     }

@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 use super::Lifetime;
-use crate::AllocError;
+use super::PlanError;
 
 /// The block size `offsets` need for `lifetimes`, if they are a valid plan.
 ///
@@ -14,12 +14,12 @@ use crate::AllocError;
 /// that conflict are both live when the later one starts, so every conflict is seen. O(n log n).
 ///
 /// # Errors
-/// [`AllocError::OffsetCount`], [`AllocError::MisalignedOffset`], [`AllocError::PlanOverflow`]
-/// (a tensor ending past `isize::MAX`), or [`AllocError::OverlappingTensors`] for the first
+/// [`PlanError::OffsetCount`], [`PlanError::MisalignedOffset`], [`PlanError::PlanOverflow`]
+/// (a tensor ending past `isize::MAX`), or [`PlanError::OverlappingTensors`] for the first
 /// conflict met in step order.
-pub(super) fn verify(lifetimes: &[Lifetime], offsets: &[usize]) -> Result<usize, AllocError> {
+pub(super) fn verify(lifetimes: &[Lifetime], offsets: &[usize]) -> Result<usize, PlanError> {
     if offsets.len() != lifetimes.len() {
-        return Err(AllocError::OffsetCount {
+        return Err(PlanError::OffsetCount {
             tensors: lifetimes.len(),
             offsets: offsets.len(),
         });
@@ -27,7 +27,7 @@ pub(super) fn verify(lifetimes: &[Lifetime], offsets: &[usize]) -> Result<usize,
     let mut bytes = 0usize;
     for (tensor, (l, &offset)) in lifetimes.iter().zip(offsets).enumerate() {
         if !offset.is_multiple_of(l.alignment) {
-            return Err(AllocError::MisalignedOffset {
+            return Err(PlanError::MisalignedOffset {
                 tensor,
                 offset,
                 alignment: l.alignment,
@@ -36,7 +36,7 @@ pub(super) fn verify(lifetimes: &[Lifetime], offsets: &[usize]) -> Result<usize,
         match offset.checked_add(l.size) {
             Some(end) if end <= isize::MAX as usize => bytes = bytes.max(end),
             _ => {
-                return Err(AllocError::PlanOverflow {
+                return Err(PlanError::PlanOverflow {
                     tensor,
                     size: l.size,
                     alignment: l.alignment,
@@ -68,7 +68,7 @@ pub(super) fn verify(lifetimes: &[Lifetime], offsets: &[usize]) -> Result<usize,
             .filter(|(_, &(below_end, _))| below_end > offset)
             .or_else(|| above.filter(|(&above_start, _)| above_start < end));
         if let Some((_, &(_, other))) = clash {
-            return Err(AllocError::OverlappingTensors {
+            return Err(PlanError::OverlappingTensors {
                 tensor: other.min(t),
                 other: other.max(t),
                 step: l.start,

@@ -111,6 +111,7 @@ fn codes_are_the_stable_err_strings_listed_once() {
             "ERR_INVALID_STATE",
             "ERR_BUSY",
             "ERR_PLAN_MISMATCH",
+            "ERR_ABORTED",
             "ERR_NATIVE_ADDON_NOT_LOADED",
         ]
     );

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use lightwatch_memory::{AllocError, Fit, Lifetime, Order, Plan, PlanOptions, Planner};
+use lightwatch_memory::{AllocError, Fit, Lifetime, Order, Plan, PlanError, PlanOptions, Planner};
 
 use super::{check, fixture, random_skips, KIB};
 
@@ -208,7 +208,7 @@ fn a_lifetime_that_starts_after_it_ends_is_refused_with_its_index_and_steps() {
     let error = Plan::new(&lifetimes).unwrap_err();
     assert_eq!(
         error,
-        AllocError::InvalidLifetime {
+        PlanError::InvalidLifetime {
             tensor: 1,
             start: 7,
             end: 5
@@ -226,7 +226,10 @@ fn an_alignment_that_is_not_a_power_of_two_is_refused() {
     for alignment in [0, 3, 24] {
         let lifetimes = [Lifetime::new(16, 0, 1).with_alignment(alignment)];
         let error = Plan::new(&lifetimes).unwrap_err();
-        assert_eq!(error, AllocError::InvalidAlignment { alignment });
+        assert_eq!(
+            error,
+            PlanError::Alloc(AllocError::InvalidAlignment { alignment })
+        );
         assert_eq!(error.code().as_str(), "ERR_INVALID_ALIGNMENT");
         assert_eq!(Plan::greedy_by_size(&lifetimes).unwrap_err(), error);
         assert_eq!(Plan::naive(&lifetimes).unwrap_err(), error);
@@ -244,7 +247,7 @@ fn tensors_whose_naive_layout_exceeds_isize_max_are_refused_with_the_first_that_
     let error = Plan::new(&lifetimes).unwrap_err();
     assert_eq!(
         error,
-        AllocError::PlanOverflow {
+        PlanError::PlanOverflow {
             tensor: 2,
             size: half,
             alignment: 1,
@@ -263,7 +266,7 @@ fn a_refused_call_leaves_nothing_behind() {
     bad[150].start = bad[150].end + 1;
     assert!(matches!(
         Plan::new(&bad),
-        Err(AllocError::InvalidLifetime { tensor: 150, .. })
+        Err(PlanError::InvalidLifetime { tensor: 150, .. })
     ));
     assert_eq!(Plan::new(&good).unwrap(), before);
 }
@@ -290,7 +293,7 @@ fn from_offsets_refuses_overlapping_tensors_naming_both_and_a_common_step() {
     let error = Plan::from_offsets(&lifetimes, vec![0, 0, 32]).unwrap_err();
     assert_eq!(
         error,
-        AllocError::OverlappingTensors {
+        PlanError::OverlappingTensors {
             tensor: 0,
             other: 2,
             step: 3
@@ -306,7 +309,7 @@ fn from_offsets_refuses_a_misaligned_offset_or_a_wrong_count() {
     let error = Plan::from_offsets(&lifetimes, vec![0, 72]).unwrap_err();
     assert_eq!(
         error,
-        AllocError::MisalignedOffset {
+        PlanError::MisalignedOffset {
             tensor: 1,
             offset: 72,
             alignment: 16
@@ -316,7 +319,7 @@ fn from_offsets_refuses_a_misaligned_offset_or_a_wrong_count() {
     let error = Plan::from_offsets(&lifetimes, vec![0]).unwrap_err();
     assert_eq!(
         error,
-        AllocError::OffsetCount {
+        PlanError::OffsetCount {
             tensors: 2,
             offsets: 1
         }
@@ -329,7 +332,7 @@ fn from_offsets_refuses_a_tensor_ending_past_isize_max() {
     let lifetimes = [Lifetime::new(64, 0, 4)];
     let offset = (isize::MAX as usize) & !15;
     let error = Plan::from_offsets(&lifetimes, vec![offset]).unwrap_err();
-    assert!(matches!(error, AllocError::PlanOverflow { tensor: 0, .. }));
+    assert!(matches!(error, PlanError::PlanOverflow { tensor: 0, .. }));
     assert_eq!(error.code().as_str(), "ERR_OUT_OF_RANGE");
 }
 

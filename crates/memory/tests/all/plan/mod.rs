@@ -4,6 +4,7 @@
 //! step by step, the naive layout replayed on `Bump`.
 
 mod behaviour;
+mod exact;
 mod properties;
 
 use lightwatch_memory::{Bump, Lifetime, Plan};

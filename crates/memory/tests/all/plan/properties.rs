@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-use lightwatch_memory::{AllocError, Lifetime, Order, Plan, PlanOptions};
+use lightwatch_memory::{Lifetime, Order, Plan, PlanError, PlanOptions};
 
 use super::{check, check_valid};
 
@@ -44,8 +44,10 @@ proptest! {
         let options = PlanOptions {
             orders: if all_orders { &Order::ALL } else { &[Order::Size] },
             search_passes,
+            exact_passes: search_passes,
             seed,
             time_limit: None,
+            ..PlanOptions::default()
         };
         let plan = Plan::with_options(&lifetimes, &options).unwrap();
         check(&lifetimes, &plan);
@@ -80,7 +82,7 @@ proptest! {
                 prop_assert!(valid);
                 check_valid(&lifetimes, &plan);
             }
-            Err(AllocError::OverlappingTensors { tensor, other, step }) => {
+            Err(PlanError::OverlappingTensors { tensor, other, step }) => {
                 prop_assert!(!valid);
                 let (a, b) = (&lifetimes[tensor], &lifetimes[other]);
                 prop_assert!(a.start <= step && step <= a.end && b.start <= step && step <= b.end);
