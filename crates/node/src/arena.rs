@@ -143,7 +143,7 @@ impl NativeArena {
         for (index, block) in self.blocks.iter().enumerate() {
             if entered.contains(&index) {
                 // Renewing ends its windows too.
-                match block.renew(env) {
+                match block.renew(env, true) {
                     Ok(fresh) => renewed.push((index, fresh)),
                     Err(error) => result = result.and(Err(error)),
                 }
@@ -154,7 +154,7 @@ impl NativeArena {
         for shadow in &mut self.shadows {
             if shadow.depth.is_some_and(|d| d >= depth) {
                 // The facade gets the renewed buffer when a scope takes the shadow again.
-                result = result.and(shadow.block.renew(env).map(|_| ()));
+                result = result.and(shadow.block.renew(env, false).map(|_| ()));
                 shadow.depth = None;
             }
         }
@@ -341,7 +341,7 @@ impl NativeArena {
         }
         self.check_closing(env, 1)?;
         self.end_scopes(env, 1)?;
-        let fresh = self.blocks[0].renew(env)?;
+        let fresh = self.blocks[0].renew(env, true)?;
         // SAFETY: `fresh` is a live value of this call's scope.
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), fresh) })
     }
@@ -391,7 +391,7 @@ impl NativeArena {
         }
         let mut out = Vec::new();
         for block in &self.blocks {
-            let renewed = block.renew(env)?;
+            let renewed = block.renew(env, true)?;
             out.push(block::parts(env, None, block, renewed)?);
         }
         if let Some((block, buffer)) = fresh {

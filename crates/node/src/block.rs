@@ -179,7 +179,7 @@ impl Block {
             ));
             match block.external_buffer(env) {
                 Ok(buffer) => {
-                    block.adopt(env, buffer, Role::Base)?;
+                    block.adopt(env, buffer, Role::Base, true)?;
                     return Ok((block, buffer));
                 }
                 Err(status) if status == sys::Status::napi_no_external_buffers_allowed => {
@@ -227,7 +227,7 @@ impl Block {
             .map_err(|e| alloc_error(env, e))?;
         let block = Arc::new(Self::new(env, kind, Backing::V8, None, memory, aligned));
         block.watch(env, buffer)?;
-        block.adopt(env, buffer, Role::Base)?;
+        block.adopt(env, buffer, Role::Base, true)?;
         Ok((block, buffer))
     }
 
@@ -248,8 +248,7 @@ impl Block {
             memory: Mutex::new(memory),
             buffer,
             aligned,
-            // Weak for aligned buffers, whose facade finds the handle from the buffer (epochs.rs).
-            epochs: Mutex::new(Epochs::new(kind != Kind::Aligned)),
+            epochs: Mutex::new(Epochs::default()),
             freed: AtomicBool::new(false),
             abandoned: AtomicBool::new(false),
             registered: AtomicBool::new(registered),
@@ -263,10 +262,17 @@ impl Block {
         self.epochs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Tracks `buffer` in `role`; if that fails, detaches it: no buffer over the block is ever
-    /// left attached without the block knowing it.
-    fn adopt(&self, env: &Env, buffer: sys::napi_value, role: Role) -> napi::Result<()> {
-        let tracked = self.lock().track(env, buffer, role);
+    /// Tracks `buffer` in `role` (`exposed`: JavaScript gets it now; see `epochs.rs`); if that
+    /// fails, detaches it: no buffer over the block is ever left attached without the block
+    /// knowing it.
+    fn adopt(
+        &self,
+        env: &Env,
+        buffer: sys::napi_value,
+        role: Role,
+        exposed: bool,
+    ) -> napi::Result<()> {
+        let tracked = self.lock().track(env, buffer, role, exposed);
         if tracked.is_err() && !is_detached(env, buffer) {
             // Best effort: an external buffer we made is always detachable.
             let _ = detach(env, buffer);
@@ -336,10 +342,10 @@ impl Block {
         check(env, status, "napi_add_finalizer")
     }
 
-    /// The base buffer: what is cut from outside scopes.
+    /// The base buffer, to be handed to JavaScript: what is cut from outside scopes.
     pub(crate) fn base(&self, env: &Env) -> napi::Result<sys::napi_value> {
         self.lock()
-            .find(env, Role::Base)
+            .expose(env, Role::Base)
             .ok_or_else(|| invalid_state(env, "the block has no buffer (it was released)"))
     }
 
@@ -349,6 +355,8 @@ impl Block {
         if self.is_released() {
             return Err(invalid_state(env, "the block has been released"));
         }
+        // A buffer collected unseen (`State::Unseen`) only stops the memory from being freed by
+        // us: no view of it is left, and the facade holds every buffer it cuts from.
         if self.lock().inspect(env) == State::Escaped {
             return Err(invalid_state(
                 env,
@@ -375,15 +383,15 @@ impl Block {
         self.check_usable(env)?;
         let mut epochs = self.lock();
         if epochs.recast(Role::Spare, Role::Window(depth)) {
-            return epochs
-                .find(env, Role::Window(depth))
-                .ok_or_else(|| invalid_state(env, "the spare window is gone"));
+            if let Some(window) = epochs.expose(env, Role::Window(depth)) {
+                return Ok(window);
+            }
         }
         drop(epochs);
         let window = self
             .external_buffer(env)
             .map_err(|status| failure(env, status, "napi_create_external_arraybuffer"))?;
-        self.adopt(env, window, Role::Window(depth))?;
+        self.adopt(env, window, Role::Window(depth), true)?;
         Ok(window)
     }
 
@@ -407,7 +415,7 @@ impl Block {
         }
         if let Some((window, _)) = keep {
             match self.move_memory(env, window) {
-                Ok(Some(fresh)) => result = result.and(self.adopt(env, fresh, Role::Spare)),
+                Ok(Some(fresh)) => result = result.and(self.adopt(env, fresh, Role::Spare, false)),
                 moved => {
                     if !is_detached(env, window) {
                         result = result.and(detach(env, window));
@@ -421,8 +429,14 @@ impl Block {
 
     /// Ends every buffer over the block and returns a fresh base buffer over the same memory (a
     /// reset, a clear, or the close of a scope that entered the block): nothing cut before can
-    /// reach the memory afterwards. The caller checked the block with [`Block::check_usable`].
-    pub(crate) fn renew(self: &Arc<Self>, env: &Env) -> napi::Result<sys::napi_value> {
+    /// reach the memory afterwards. `exposed`: JavaScript gets the fresh buffer now (else it
+    /// waits, a shadow between scopes). The caller checked the block with
+    /// [`Block::check_usable`].
+    pub(crate) fn renew(
+        self: &Arc<Self>,
+        env: &Env,
+        exposed: bool,
+    ) -> napi::Result<sys::napi_value> {
         let mut epochs = self.lock();
         let base = epochs.take(env, |role| role == Role::Base).pop();
         // The others first: a moved base buffer is then checked against every buffer still
@@ -441,13 +455,13 @@ impl Block {
         });
         match fresh {
             Ok(fresh) => {
-                self.adopt(env, fresh, Role::Base)?;
+                self.adopt(env, fresh, Role::Base, exposed)?;
                 Ok(fresh)
             }
             Err(error) => {
                 // Whatever failed, the old buffer ends: detached, or still tracked.
                 if !old.is_null() && !is_detached(env, old) && detach(env, old).is_err() {
-                    let _ = self.lock().track(env, old, Role::Base);
+                    let _ = self.lock().track(env, old, Role::Base, true);
                 }
                 Err(error)
             }
@@ -529,7 +543,9 @@ impl Block {
             return Ok(());
         }
         let mut epochs = self.lock();
-        let escaped = epochs.inspect(env) == State::Escaped;
+        // Escaped, or unseen (maybe moved before it was collected): the memory is not ours to
+        // free now; it goes with the last finalizer.
+        let escaped = epochs.inspect(env) != State::Intact;
         let detached = epochs.detach(env, |_| true);
         drop(epochs);
         if escaped {

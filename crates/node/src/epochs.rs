@@ -10,13 +10,15 @@
 //! someone else (we delete a reference as we detach its buffer), and the block has *escaped*:
 //! it must never be handed out again or freed by us (see `Block`).
 //!
-//! The references are strong where they can be: a buffer here then cannot be collected unseen,
-//! with the evidence of an escape. The cost is bounded (a block has its base buffer, at most one
-//! window per open scope and one spare window), and the handle drops its references when it is
-//! collected (`forget`), so they never keep memory alive past its owner. The exception is an
-//! aligned buffer: its facade finds the handle *from* the buffer (a `WeakMap`), so a strong
-//! reference back would keep both alive forever. Its reference is weak, and a buffer collected
-//! unseen counts as an escape: the memory then goes with the last finalizer, never by us.
+//! Two strengths of reference, by whether JavaScript has seen the buffer:
+//! - A buffer handed to JavaScript (*exposed*) is held weakly. The facade holds every such buffer
+//!   for as long as it may ask anything of its block, so the evidence of an escape stays in
+//!   sight; a strong reference would only add a collection to the chain by which an undisposed
+//!   owner's memory goes (owner, then buffers, then their finalizers). A buffer collected unseen
+//!   (only a raw-binding caller can drop one) might have been moved first: the block is then
+//!   never freed by us, only by the last finalizer (`State::Unseen`).
+//! - A buffer JavaScript has not seen (a spare window, a shadow between scopes) is held strongly,
+//!   to be handed out later: it cannot have escaped. When the owner goes, it is detached.
 
 use std::ptr;
 
@@ -51,17 +53,17 @@ pub(crate) enum Role {
     Spare,
 }
 
-/// One buffer: a strong reference and its role.
+/// One buffer: a reference, its role, and whether JavaScript has seen it.
 struct Epoch {
     reference: sys::napi_ref,
     role: Role,
+    exposed: bool,
 }
 
 /// The buffers of one block. Every method runs on the block's JavaScript thread.
+#[derive(Default)]
 pub(crate) struct Epochs {
     list: Vec<Epoch>,
-    /// The count a new reference starts with: 1 (strong) or 0 (weak).
-    count: u32,
 }
 
 // SAFETY: the references are only touched on the thread of the env they belong to (see
@@ -71,27 +73,23 @@ unsafe impl Send for Epochs {}
 /// What [`Epochs::inspect`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum State {
-    /// Every buffer is attached (or there is none).
+    /// Every buffer is attached and in sight (or there is none).
     Intact,
+    /// An exposed buffer was collected unseen: it may have been moved away before.
+    Unseen,
     /// A buffer was detached by someone else: its memory moved to a buffer we do not know.
     Escaped,
 }
 
 impl Epochs {
-    /// An empty list whose references are strong, or weak (see the module documentation).
-    pub(crate) const fn new(strong: bool) -> Self {
-        Self {
-            list: Vec::new(),
-            count: if strong { 1 } else { 0 },
-        }
-    }
-
-    /// Tracks `buffer` in `role`, and tags it as ours.
+    /// Tracks `buffer` in `role`, and tags it as ours. `exposed`: JavaScript gets it now (a
+    /// weak reference), or later if ever ([`Epochs::expose`]; a strong one until then).
     pub(crate) fn track(
         &mut self,
         env: &Env,
         buffer: sys::napi_value,
         role: Role,
+        exposed: bool,
     ) -> napi::Result<()> {
         if !is_ours(env, buffer) {
             check(
@@ -110,14 +108,19 @@ impl Epochs {
                 },
             )
         })?;
+        let count = u32::from(!exposed);
         let mut reference = ptr::null_mut();
         check(
             env,
             // SAFETY: valid env and value; out-pointer to a local.
-            unsafe { sys::napi_create_reference(env.raw(), buffer, self.count, &mut reference) },
+            unsafe { sys::napi_create_reference(env.raw(), buffer, count, &mut reference) },
             "napi_create_reference",
         )?;
-        self.list.push(Epoch { reference, role });
+        self.list.push(Epoch {
+            reference,
+            role,
+            exposed,
+        });
         Ok(())
     }
 
@@ -129,6 +132,20 @@ impl Epochs {
             .and_then(|epoch| value(env, epoch.reference))
     }
 
+    /// The buffer of the first epoch in `role`, about to be handed to JavaScript: its reference
+    /// becomes weak (see the module documentation).
+    pub(crate) fn expose(&mut self, env: &Env, role: Role) -> Option<sys::napi_value> {
+        let epoch = self.list.iter_mut().find(|epoch| epoch.role == role)?;
+        let buffer = value(env, epoch.reference)?;
+        if !epoch.exposed {
+            let mut count = 0;
+            // SAFETY: valid env; a live strong reference of this env (count 1 -> 0).
+            unsafe { sys::napi_reference_unref(env.raw(), epoch.reference, &mut count) };
+            epoch.exposed = true;
+        }
+        Some(buffer)
+    }
+
     /// Whether `buffer` is one of these (the same object).
     pub(crate) fn contains(&self, env: &Env, buffer: sys::napi_value) -> bool {
         self.list.iter().any(|epoch| {
@@ -136,20 +153,17 @@ impl Epochs {
         })
     }
 
-    /// `Escaped` if any buffer here was detached by someone else, or collected unseen.
+    /// Whether every buffer here is attached and in sight.
     pub(crate) fn inspect(&self, env: &Env) -> State {
-        let escaped = self
-            .list
-            .iter()
-            .any(|epoch| match value(env, epoch.reference) {
-                Some(buffer) => is_detached(env, buffer),
-                None => true,
-            });
-        if escaped {
-            State::Escaped
-        } else {
-            State::Intact
+        let mut state = State::Intact;
+        for epoch in &self.list {
+            match value(env, epoch.reference) {
+                Some(buffer) if is_detached(env, buffer) => return State::Escaped,
+                Some(_) => {}
+                None => state = State::Unseen,
+            }
         }
+        state
     }
 
     /// Changes the role of the first epoch in role `from` to `to`; `false` if there is none.
@@ -164,7 +178,8 @@ impl Epochs {
     }
 
     /// Removes the epochs `pick` chooses and returns their buffers (still attached, or detached
-    /// by someone else), for the caller to detach or renew. Their references are deleted.
+    /// by someone else; collected ones are gone), for the caller to detach or renew. Their
+    /// references are deleted.
     pub(crate) fn take(
         &mut self,
         env: &Env,
@@ -195,10 +210,18 @@ impl Epochs {
         Ok(())
     }
 
-    /// Deletes every reference without detaching anything: the owner is gone (collected), so
-    /// nothing will reuse or free the memory but the buffers' own finalizers.
+    /// The owner is gone (collected): deletes every reference. A buffer JavaScript never saw is
+    /// detached first (no view of it exists), so its memory's reference goes at once; the
+    /// others keep their memory until they are collected.
     pub(crate) fn forget(&mut self, env: &Env) {
         for epoch in self.list.drain(..) {
+            if !epoch.exposed {
+                if let Some(buffer) = value(env, epoch.reference) {
+                    if !is_detached(env, buffer) {
+                        let _ = detach(env, buffer);
+                    }
+                }
+            }
             delete(env, epoch.reference);
         }
     }

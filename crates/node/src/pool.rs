@@ -77,7 +77,7 @@ impl NativePool {
         let fresh = self
             .chunks
             .iter()
-            .map(|chunk| chunk.renew(env))
+            .map(|chunk| chunk.renew(env, true))
             .collect::<napi::Result<Vec<_>>>()?;
         let list = object::array(env, &fresh)?;
         // SAFETY: `list` is a live value of this call's scope.
