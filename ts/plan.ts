@@ -144,7 +144,8 @@ export class MemoryPlan {
       append(frozen, freeze({ ...(tensors[at] as PlannedTensor) }));
     }
     const offsets: number[] = [];
-    for (let at = 0; at < planned.offsets.length; at++) {
+    // A typed array's `length` is a getter user code can replace: the tensor count is the array's.
+    for (let at = 0; at < tensors.length; at++) {
       append(offsets, planned.offsets[at] as number);
     }
     this.#tensors = freeze(frozen);
@@ -256,8 +257,9 @@ export class MemoryPlan {
       const saved = (candidate.tensors as PlannedTensor[])[index] as PlannedTensor;
       append(tensors, checkRecorded(lifetimes[index] as PlannedTensor, saved, index));
     }
-    const offsets = new SafeFloat64Array(candidate.offsets.length);
-    for (let index = 0; index < offsets.length; index++) {
+    const count = candidate.offsets.length;
+    const offsets = new SafeFloat64Array(count);
+    for (let index = 0; index < count; index++) {
       offsets[index] = checkCount(candidate.offsets[index], `offsets[${index}]`);
     }
     const optimal = candidate.optimal === undefined ? false : candidate.optimal;
@@ -268,7 +270,14 @@ export class MemoryPlan {
       );
     }
     const { 0: sizes, 1: alignments, 2: starts, 3: ends } = columnsOf(tensors);
-    const planned = native.planVerify(sizes, alignments, starts, ends, freedColumn(tensors), offsets);
+    const planned = native.planVerify(
+      sizes,
+      alignments,
+      starts,
+      ends,
+      freedColumn(tensors),
+      offsets,
+    );
     // A saved proof is kept as the plan's claim; no safety decision rests on it.
     return new MemoryPlan(CREATE, tensors, {
       offsets: planned.offsets,
@@ -557,7 +566,15 @@ function planInBackground(
   if (signal?.aborted) return Promise.reject(abortError(signal));
   const token = new native.PlanCancel();
   const { 0: sizes, 1: alignments, 2: starts, 3: ends } = columnsOf(tensors);
-  const planned = native.planLifetimesAsync(sizes, alignments, starts, ends, effort, timeLimit, token);
+  const planned = native.planLifetimesAsync(
+    sizes,
+    alignments,
+    starts,
+    ends,
+    effort,
+    timeLimit,
+    token,
+  );
   if (signal === undefined) return planned;
   return new Promise<Planned>((resolve, reject) => {
     const onAbort = (): void => {

@@ -148,7 +148,8 @@ export class PlannedPass implements Disposable, PassMemory {
       append(this.#slots, new Slot(type, view, tensor.alignment));
     }
     this.#ops = opsOf(tensors);
-    this.#steps = this.#ops.length;
+    // Not `#ops.length`: a typed array's `length` is a getter user code can replace.
+    this.#steps = lengthOf(this.#ops);
     this.#idle = this.#steps + 1;
     this.#step = this.#idle;
     this.#allocs = [];

@@ -77,7 +77,10 @@ function generator(seed: number): () => number {
 const heldPromises: Promise<unknown>[] = [];
 
 /** Thrown by the realm's replacements: not the package's error. */
-class TamperError extends Error {}
+class TamperError {
+  // Not an `Error` subclass: its construction must not depend on anything the realm replaced.
+  constructor(readonly message: string) {}
+}
 
 interface Owner {
   readonly id: number;
