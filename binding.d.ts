@@ -163,10 +163,11 @@ export declare class PlanCancel {
 }
 
 /**
- * The memory every live block holds now, across all threads, in address order: what the
- * tamper tests check that no attached view reaches past. Not part of the API.
+ * The memory every live native block holds now, across all threads, in address order, as
+ * `[start, end, start, end, ...]` (addresses fit a double exactly: 48 bits): what the tamper
+ * tests check that no attached view reaches past. Not part of the API.
  */
-export declare function __liveRegionsForTests(): Array<LiveRegion>
+export declare function __liveRegionsForTests(): Float64Array
 
 /**
  * Panics on purpose, so the test suite can prove that a panic in the binding becomes a
@@ -231,14 +232,6 @@ export interface ErrorCodeEntry {
  * which the facade's `ErrorCode` union and the README's table are checked against.
  */
 export declare function errorCodes(): Array<ErrorCodeEntry>
-
-/** A live block's memory, as `__liveRegionsForTests` lists it. */
-export interface LiveRegion {
-  /** The first byte's address. */
-  address: bigint
-  /** The length in bytes. */
-  length: number
-}
 
 /** The largest alignment accepted anywhere: 64 KiB. */
 export declare const MAX_ALIGNMENT: number

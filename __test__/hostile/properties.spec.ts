@@ -50,6 +50,11 @@ const realTransfer = (ArrayBuffer.prototype as { transfer?: () => ArrayBuffer })
 const realStructuredClone = structuredClone;
 const CODES = new SafeSet(Object.keys(ERROR_CODES));
 
+/** Appends, in a clean realm (the checks run once every replacement is undone). */
+function fast<T>(list: T[], value: T): void {
+  list[list.length] = value;
+}
+
 /** Appends as an own element: an index setter on `Array.prototype` sees nothing of it. */
 function push<T>(list: T[], value: T): void {
   defineProperty(list, list.length, {
@@ -125,6 +130,8 @@ type AnyOwner = ArenaOwner | PoolOwner | AlignedOwner | PassOwner;
 
 /** A view handed out, and what the model expects of it. */
 interface Handed {
+  /** Its first byte's address, once read. */
+  start?: number;
   readonly view: ArrayBufferView;
   readonly owner: AnyOwner;
   /** The allocation it is (views of one allocation may overlap one another). */
@@ -139,7 +146,7 @@ class World {
   readonly owners: AnyOwner[] = [];
   handed: Handed[] = [];
   /** Buffers moved away by the test: their memory belongs to the owner they left. */
-  readonly moved: { buffer: ArrayBuffer; owner: AnyOwner }[] = [];
+  moved: { buffer: ArrayBuffer; owner: AnyOwner }[] = [];
   /** Holds whose work the test settles, by owner id; and holds that settle by themselves. */
   readonly pending = new Map<number, (() => void)[]>();
   transient = 0;
@@ -683,9 +690,29 @@ function prepare(world: World, index: number): Step | undefined {
 // ---- Invariants ----------------------------------------------------------------------------
 
 interface Range {
-  start: bigint;
-  end: bigint;
+  start: number;
+  end: number;
   handed: Handed;
+}
+
+/** Addresses fit a double exactly on every 64-bit platform the package runs on (48 bits). */
+function address(target: ArrayBufferView | ArrayBuffer): number {
+  return Number(addressOf(target));
+}
+
+/** Whether [start, end) lies in one of `regions` (sorted, disjoint `[start, end)` pairs). */
+function inside(regions: Float64Array, start: number, end: number): boolean {
+  let low = 0;
+  let high = regions.length / 2 - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const a = regions[2 * mid] as number;
+    const b = regions[2 * mid + 1] as number;
+    if (end <= a) high = mid - 1;
+    else if (start >= b) low = mid + 1;
+    else return a <= start && end <= b;
+  }
+  return false;
 }
 
 function counters(world: World): string {
@@ -705,44 +732,46 @@ function counters(world: World): string {
 }
 
 function check(world: World, violations: string[]): void {
-  const regions =
-    memoryBacking() === 'native'
-      ? native
-          .__liveRegionsForTests()
-          .map((r) => [r.address, r.address + BigInt(r.length)] as const)
-      : undefined;
+  const regions = memoryBacking() === 'native' ? native.__liveRegionsForTests() : undefined;
   const ranges: Range[] = [];
   const kept: Handed[] = [];
   for (const handed of world.handed) {
     const length = byteLengthOf(handed.view);
     const tainted = handed.owner.tainted;
     if (handed.over && length > 0) {
-      push(violations, `a view that is over is attached (${handed.owner.kind} ${handed.owner.id})`);
+      fast(violations, `a view that is over is attached (${handed.owner.kind} ${handed.owner.id})`);
     }
     if (!handed.over && length === 0 && !tainted && handed.view.byteLength !== 0) {
-      push(violations, `a live view was detached (${handed.owner.kind} ${handed.owner.id})`);
+      fast(violations, `a live view was detached (${handed.owner.kind} ${handed.owner.id})`);
     }
     if (length === 0) {
-      if (!handed.over && !tainted) push(kept, handed);
+      if (!handed.over && !tainted) fast(kept, handed);
       continue;
     }
-    push(kept, handed);
-    const start = addressOf(handed.view);
-    const range = { start, end: start + BigInt(length), handed };
-    push(ranges, range);
-    if (regions !== undefined && !regions.some(([a, b]) => a <= range.start && range.end <= b)) {
-      push(violations, `an attached view reaches memory that is not live (${handed.owner.kind})`);
+    fast(kept, handed);
+    // A view never moves: its address is read once.
+    handed.start ??= address(handed.view);
+    const start = handed.start;
+    const range = { start, end: start + length, handed };
+    fast(ranges, range);
+    if (regions !== undefined && !inside(regions, range.start, range.end)) {
+      fast(violations, `an attached view reaches memory that is not live (${handed.owner.kind})`);
     }
   }
-  for (const { buffer, owner } of world.moved) {
-    if (bufferLengthOf(buffer) === 0) continue;
-    const start = addressOf(buffer);
-    push(ranges, {
+  const moved: World['moved'] = [];
+  for (const entry of world.moved) {
+    const { buffer, owner } = entry;
+    const length = bufferLengthOf(buffer);
+    if (length === 0) continue;
+    fast(moved, entry);
+    const start = address(buffer as ArrayBuffer);
+    fast(ranges, {
       start,
-      end: start + BigInt(bufferLengthOf(buffer)),
+      end: start + length,
       handed: { view: new SafeFloat32Array(0), owner, allocation: buffer, scopes: [], over: false },
     });
   }
+  world.moved = moved;
   apply(arraySort, ranges, [
     (a: Range, b: Range) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0),
   ]);
@@ -760,7 +789,7 @@ function check(world: World, violations: string[]): void {
       )
         continue;
       if (sameOwner && (a.handed.view.byteLength === 0 || b.handed.view.byteLength === 0)) continue;
-      push(
+      fast(
         violations,
         `attached views overlap: ${a.handed.owner.kind} ${a.handed.owner.id} and ${b.handed.owner.kind} ${b.handed.owner.id}`,
       );
@@ -769,11 +798,11 @@ function check(world: World, violations: string[]): void {
   for (const owner of world.live('pool')) {
     if (owner.tainted) continue;
     if (owner.pool.size !== owner.live.length) {
-      push(violations, `pool ${owner.id}: size ${owner.pool.size}, model ${owner.live.length}`);
+      fast(violations, `pool ${owner.id}: size ${owner.pool.size}, model ${owner.live.length}`);
     }
   }
   // Forget what can no longer matter, so the checks stay small.
-  world.handed = kept.length > 400 ? kept.slice(-400) : kept;
+  world.handed = kept.length > 200 ? kept.slice(-200) : kept;
 }
 
 // ---- The run -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ mod stats;
 use std::ptr;
 
 use lightwatch_memory::ErrorCode;
-use napi::bindgen_prelude::{BigInt, Unknown};
+use napi::bindgen_prelude::{BigInt, Float64Array, Unknown};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
 
@@ -139,26 +139,18 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
     Ok(BigInt::from(data as usize as u64))
 }
 
-/// A live block's memory, as `__liveRegionsForTests` lists it.
-#[napi(object, js_name = "LiveRegion")]
-pub struct LiveRegion {
-    /// The first byte's address.
-    pub address: BigInt,
-    /// The length in bytes.
-    pub length: f64,
-}
-
-/// The memory every live block holds now, across all threads, in address order: what the
-/// tamper tests check that no attached view reaches past. Not part of the API.
+/// The memory every live native block holds now, across all threads, in address order, as
+/// `[start, end, start, end, ...]` (addresses fit a double exactly: 48 bits): what the tamper
+/// tests check that no attached view reaches past. Not part of the API.
 #[napi(catch_unwind, js_name = "__liveRegionsForTests")]
-pub fn live_regions_for_tests() -> Vec<LiveRegion> {
-    regions::snapshot()
-        .into_iter()
-        .map(|region| LiveRegion {
-            address: BigInt::from(region.address as u64),
-            length: region.len as f64,
-        })
-        .collect()
+pub fn live_regions_for_tests() -> Float64Array {
+    let regions = regions::snapshot();
+    let mut pairs = Vec::with_capacity(2 * regions.len());
+    for region in regions {
+        pairs.push(region.address as f64);
+        pairs.push((region.address + region.len) as f64);
+    }
+    Float64Array::new(pairs)
 }
 
 /// Panics on purpose, so the test suite can prove that a panic in the binding becomes a
