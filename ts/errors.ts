@@ -5,8 +5,6 @@
  * @module
  */
 
-import { constants } from 'node:buffer';
-
 import {
   isBufferView,
   isSafeIntegerValue,
@@ -126,7 +124,7 @@ export function checkCount(value: unknown, name: string): number {
  * The most elements one typed array may have in this runtime (2 ** 32 in Node 20, 2 ** 53 - 1
  * from Node 22): longer views cannot be cut, so longer requests are refused before allocating.
  */
-export const MAX_VIEW_LENGTH: number = constants.MAX_LENGTH;
+export const MAX_VIEW_LENGTH: number = native.MAX_VIEW_LENGTH;
 
 /** @internal As `checkCount`, and at most {@link MAX_VIEW_LENGTH}: a count of view elements. */
 export function checkLength(value: unknown, name: string): number {
