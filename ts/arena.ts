@@ -30,7 +30,15 @@ import {
   type ErrorCode,
 } from './errors';
 import { Holds } from './hold';
-import { append, bufferByteLength, bufferOf, byteOffsetOf, SafeUint8Array } from './intrinsics';
+import {
+  append,
+  bufferByteLength,
+  bufferOf,
+  byteOffsetOf,
+  list,
+  publicArray,
+  SafeUint8Array,
+} from './intrinsics';
 import { Scope } from './scope';
 import { type BlockFacts, type Opened, ScopeBuffers, type ScopeRecord } from './scope-buffers';
 
@@ -136,12 +144,12 @@ let inspect: (arena: Arena) => number[];
 export class Arena implements Disposable {
   static {
     inspect = (arena) => {
-      const out: number[] = [];
+      const out = list<number>();
       const blocks = arena.#blocks;
       for (let index = 0; index < blocks.length; index++) {
         append(out, (blocks[index] as Block).misalignment);
       }
-      return out;
+      return publicArray(out);
     };
   }
 
@@ -153,6 +161,8 @@ export class Arena implements Disposable {
   #limit: number;
   #cursor = 0;
   #misalignment: number;
+  /** The cursor past the last claim, until the view is cut and the claim committed. */
+  #next = 0;
 
   #handle: native.NativeArena | null;
   readonly #growable: boolean;
@@ -192,7 +202,8 @@ export class Arena implements Disposable {
     this.#handle = parts.handle;
     this.#growable = growable;
     const first = toBlock(parts);
-    this.#blocks = [first];
+    this.#blocks = list<Block>();
+    append(this.#blocks, first);
     this.#capacity = first.size;
     this.#buffer = first.buffer;
     this.#bias = first.start;
@@ -211,7 +222,16 @@ export class Arena implements Disposable {
   allocate(size: number, alignment?: number): Uint8Array {
     if (typeof size !== 'number' || size >>> 0 !== size) checkLength(size, 'size');
     const align = alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment);
-    return this.#cut(SafeUint8Array, size, size, align);
+    const at = this.#claim(size, align);
+    // Cut, then commit (as in `alloc`): a cut that throws changes nothing.
+    let view: Uint8Array;
+    try {
+      view = new SafeUint8Array(this.#buffer, at, size);
+    } catch {
+      throw this.#movedAway();
+    }
+    this.#cursor = this.#next;
+    return view;
   }
 
   /**
@@ -232,55 +252,55 @@ export class Arena implements Disposable {
     if (typeof length !== 'number' || length >>> 0 !== length) checkLength(length, 'length');
     let align = alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment);
     if (align < elementSize) align = elementSize;
-    return this.#cut(type, length, length * elementSize, align);
-  }
-
-  /** Claims `size` bytes aligned to `alignment` and cuts `length` elements of `type` there. */
-  #cut<T>(
-    type: new (buffer: ArrayBuffer, offset: number, length: number) => T,
-    length: number,
-    size: number,
-    alignment: number,
-  ): T {
-    const cursor = this.#cursor;
-    const offset = cursor + (-(this.#misalignment + cursor) & (alignment - 1)); // `padding`
-    const end = offset + size;
-    if (end > this.#limit) return this.#cutSlow(type, length, size, alignment);
+    const at = this.#claim(length * elementSize, align);
+    // The view is cut here, where `type` is the caller's (one constructor per call site, as V8
+    // likes it), and the claim committed only once it exists: a cut that throws (a buffer its
+    // user moved away) changes nothing.
     let view: T;
     try {
-      view = new type(this.#buffer, this.#bias + offset, length);
+      view = new type(this.#buffer, at, length);
     } catch {
-      // Only a buffer moved away (detached) refuses a cut that fits: nothing is committed.
       throw this.#movedAway();
     }
-    this.#cursor = end;
+    this.#cursor = this.#next;
     return view;
   }
 
-  /** The slow path: a scope's first claim here, the end of a shadow, or the end of the block. */
-  #cutSlow<T>(
-    type: new (buffer: ArrayBuffer, offset: number, length: number) => T,
-    length: number,
-    size: number,
-    alignment: number,
-  ): T {
+  /**
+   * Claims `size` bytes aligned to `alignment`: returns their offset in `#buffer` and leaves the
+   * cursor past them in `#next`, for the caller to commit once the view is cut.
+   */
+  #claim(size: number, alignment: number): number {
+    const cursor = this.#cursor;
+    const offset = cursor + (-(this.#misalignment + cursor) & (alignment - 1)); // `padding`
+    const end = offset + size;
+    if (end > this.#limit) return this.#claimSlow(size, alignment);
+    this.#next = end;
+    return this.#bias + offset;
+  }
+
+  /**
+   * The slow path: a scope's first claim here, the end of a shadow, or the end of the block.
+   * It moves the arena (the buffer it moves to is checked usable: the cut cannot fail there),
+   * then claims as the hot path does.
+   */
+  #claimSlow(size: number, alignment: number): number {
     const move = this.#move(this.#live(), size, alignment);
-    const offset = move.cursor + padding(move.misalignment + move.cursor, alignment);
-    // The buffer comes from the native side, which checked it, or is checked in `#move`.
-    const view = new type(move.buffer, move.bias + offset, length);
     this.#buffer = move.buffer;
     this.#bias = move.bias;
     this.#limit = move.limit;
     this.#index = move.index;
     this.#before = move.before;
     this.#misalignment = move.misalignment;
-    this.#cursor = offset + size;
+    this.#cursor = move.cursor;
     if (move.grown !== null) {
       append(this.#blocks, move.grown);
       this.#capacity += move.grown.size;
     }
     if (move.opened !== null || move.entered) this.#scopes.commit(move.opened);
-    return view;
+    const offset = move.cursor + padding(move.misalignment + move.cursor, alignment);
+    this.#next = offset + size;
+    return move.bias + offset;
   }
 
   /**
@@ -479,7 +499,7 @@ export class Arena implements Disposable {
     } else {
       const kind = limit === undefined ? (mode as 'retain' | 'release') : 'retainLimit';
       const kept = handle.reset(kind, limit);
-      const fresh: Block[] = [];
+      const fresh = list<Block>();
       let capacity = 0;
       for (let at = 0; at < kept.length; at++) {
         const block = toBlock(kept[at] as Parts);

@@ -18,7 +18,7 @@
  */
 
 import { codedError, describe, type ErrorCode } from './errors';
-import { append } from './intrinsics';
+import { append, filled } from './intrinsics';
 
 /** One pending hold: released once, by identity. */
 interface Token {
@@ -30,7 +30,7 @@ interface Token {
 /** @internal The holds of one arena, pool, planned pass or aligned buffer. */
 export class Holds {
   /** Pending holds by the depth they were taken at (own elements, grown with `append`). */
-  readonly #byDepth: number[] = [0];
+  readonly #byDepth: number[] = filled(1, 0);
   #count = 0;
 
   /** How many holds are pending. */

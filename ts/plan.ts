@@ -18,8 +18,10 @@ import { checkAlignment, checkCount, checkType, codedError, describe } from './e
 import {
   append,
   isArrayValue,
+  list,
   mapLookup,
   mapStore,
+  publicArray,
   SafeFloat64Array,
   SafeMap,
   SafeUint8Array,
@@ -139,17 +141,17 @@ export class MemoryPlan {
         'a MemoryPlan is made by MemoryPlan.record, fromLifetimes, greedyBySize or fromJSON',
       );
     }
-    const frozen: PlannedTensor[] = [];
+    const frozen = list<PlannedTensor>();
     for (let at = 0; at < tensors.length; at++) {
       append(frozen, freeze({ ...(tensors[at] as PlannedTensor) }));
     }
-    const offsets: number[] = [];
+    const offsets = list<number>();
     // A typed array's `length` is a getter user code can replace: the tensor count is the array's.
     for (let at = 0; at < tensors.length; at++) {
       append(offsets, planned.offsets[at] as number);
     }
-    this.#tensors = freeze(frozen);
-    this.#offsets = freeze(offsets);
+    this.#tensors = freeze(publicArray(frozen));
+    this.#offsets = freeze(publicArray(offsets));
     this.#bytes = planned.bytes;
     this.#lowerBound = planned.lowerBound;
     this.#naiveBytes = planned.naiveBytes;
@@ -252,7 +254,7 @@ export class MemoryPlan {
       );
     }
     const lifetimes = checkLifetimes(candidate.tensors);
-    const tensors: PlannedTensor[] = [];
+    const tensors = list<PlannedTensor>();
     for (let index = 0; index < lifetimes.length; index++) {
       const saved = (candidate.tensors as PlannedTensor[])[index] as PlannedTensor;
       append(tensors, checkRecorded(lifetimes[index] as PlannedTensor, saved, index));
@@ -374,8 +376,8 @@ interface Recorded {
 
 /** The recording allocator: memory of its own for each tensor, detached on free. */
 class Recorder implements PassMemory {
-  readonly #views: TypedArray[] = [];
-  readonly #records: Recorded[] = [];
+  readonly #views: TypedArray[] = list();
+  readonly #records: Recorded[] = list();
   readonly #index: Map<ArrayBufferView, number> = new SafeMap();
   #step = 0;
   #closed = false;
@@ -453,7 +455,7 @@ class Recorder implements PassMemory {
   }
 
   tensors(): PlannedTensor[] {
-    const out: PlannedTensor[] = [];
+    const out = list<PlannedTensor>();
     for (let at = 0; at < this.#records.length; at++) {
       append(out, { ...(this.#records[at] as PlannedTensor) });
     }
@@ -638,7 +640,7 @@ function checkLifetimes(lifetimes: unknown): PlannedTensor[] {
       `lifetimes must be an array; received ${describe(lifetimes)}`,
     );
   }
-  const out: PlannedTensor[] = [];
+  const out = list<PlannedTensor>();
   for (let index = 0; index < lifetimes.length; index++) {
     const lifetime: unknown = lifetimes[index];
     if (typeof lifetime !== 'object' || lifetime === null) {

@@ -27,6 +27,7 @@ import {
   fillView,
   floorOf,
   isBufferView,
+  list,
   max,
   SafeUint8Array,
   SafeUint32Array,
@@ -109,15 +110,15 @@ export class Pool<T extends TypedArray> implements Disposable {
   readonly #zeroValue: number | bigint;
   #handle: native.NativePool | null;
   /** One buffer per chunk (the current epoch), and where its first slot starts. */
-  #buffers: ArrayBuffer[] = [];
-  readonly #starts: number[] = [];
+  #buffers: ArrayBuffer[] = list();
+  readonly #starts: number[] = list();
   /** Slots in all chunks. */
   #capacity = 0;
   /**
    * The view of every slot cut so far, by slot index. Views are cut on a slot's first use, in
    * slot order, not when its chunk arrives: a pool of a million slots costs nothing up front.
    */
-  #views: T[] = [];
+  #views: T[] = list();
   // Typed arrays with their lengths kept here: a typed array's `length` is a getter on its
   // prototype, which user code can replace.
   /** 1 for a live slot, 0 for a free one, by slot index (as far as views are cut). */
@@ -268,7 +269,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     // nothing changed.
     this.#buffers = handle.clear();
     this.#dirty = max(this.#dirty, this.#views.length);
-    this.#views = [];
+    this.#views = list();
     this.#live = new SafeUint8Array(this.#liveRoom);
     this.#freeCount = 0;
   }
@@ -317,8 +318,8 @@ export class Pool<T extends TypedArray> implements Disposable {
     if (handle === null) return;
     this.#holds.check('dispose the pool');
     this.#handle = null;
-    this.#buffers = [];
-    this.#views = [];
+    this.#buffers = list();
+    this.#views = list();
     this.#live = new SafeUint8Array(0);
     this.#liveRoom = 0;
     this.#freeCount = 0;

@@ -33,9 +33,11 @@ import {
   byteOffsetOf,
   fillView,
   lengthOf,
+  list,
   mapLookup,
   mapStore,
   max,
+  publicArray,
   SafeFloat64Array,
   SafeInt32Array,
   SafeMap,
@@ -140,7 +142,7 @@ export class PlannedPass implements Disposable, PassMemory {
     }
     this.#block = alignedAlloc(bytes, alignment);
     const shared: Map<string, TypedArray> = new SafeMap();
-    this.#slots = [];
+    this.#slots = list();
     for (let index = 0; index < tensors.length; index++) {
       const tensor = tensors[index] as PlannedTensor;
       const type = tensor.type === undefined ? undefined : typeNamed(tensor.type);
@@ -152,8 +154,8 @@ export class PlannedPass implements Disposable, PassMemory {
     this.#steps = lengthOf(this.#ops);
     this.#idle = this.#steps + 1;
     this.#step = this.#idle;
-    this.#allocs = [];
-    this.#frees = [];
+    this.#allocs = list();
+    this.#frees = list();
     for (let step = 0; step <= this.#idle; step++) {
       const op = step < this.#steps ? (this.#ops[step] as number) : undefined;
       append(this.#allocs, op !== undefined && op >= 0 ? this.#slots[op] : undefined);
@@ -361,11 +363,11 @@ export class PlannedPass implements Disposable, PassMemory {
   /** Every tensor's view, in allocation order (a tensor planned from lifetimes alone: its first use's). */
   get views(): readonly (TypedArray | undefined)[] {
     this.#live();
-    const views: (TypedArray | undefined)[] = [];
+    const views = list<TypedArray | undefined>();
     for (let at = 0; at < this.#slots.length; at++) {
       append(views, (this.#slots[at] as Slot).view);
     }
-    return views;
+    return publicArray(views);
   }
 
   /** The block's size in bytes: the plan's `bytes`. */
@@ -434,7 +436,7 @@ class Slot {
 
 /** The plan's steps in order: at each step, its allocations (in tensor order), then its frees. */
 function opsOf(tensors: readonly PlannedTensor[]): Int32Array {
-  const events: [number, number, number][] = [];
+  const events = list<[number, number, number]>();
   for (let index = 0; index < tensors.length; index++) {
     const tensor = tensors[index] as PlannedTensor;
     append(events, [tensor.start, 0, index]);

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { append, max, min } from './intrinsics';
+import { append, list, max, min } from './intrinsics';
 
 import type native = require('./native');
 
@@ -70,9 +70,9 @@ const MAX_ALIGN = 65536;
 /** @internal The open scopes of one arena and the buffers opened for them. */
 export class ScopeBuffers {
   /** Open scopes, outermost first (`depth` is the index plus one). */
-  readonly #records: ScopeRecord[] = [];
+  readonly #records: ScopeRecord[] = list();
   /** Buffers opened for the open scopes, in order; each scope owns those from its `opened` on. */
-  readonly #opened: Opened[] = [];
+  readonly #opened: Opened[] = list();
   /** Whether the innermost open scope has yet to get a buffer of its own in the current block. */
   #pending = false;
   /** The deepest open scope that asked the native side for a buffer (0: none). */

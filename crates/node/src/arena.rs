@@ -339,8 +339,17 @@ impl NativeArena {
                 "the arena has more than one block",
             ));
         }
-        self.check_closing(env, 1)?;
-        self.end_scopes(env, 1)?;
+        let block = &self.blocks[0];
+        let scoped = !self.entered.is_empty()
+            || self.shadows.iter().any(|shadow| shadow.depth.is_some())
+            || !block.only_base();
+        if scoped {
+            self.check_closing(env, 1)?;
+            self.end_scopes(env, 1)?;
+        } else {
+            // The common case: no scope left a buffer behind, so only the base is checked.
+            self.blocks[0].check_usable(env)?;
+        }
         let fresh = self.blocks[0].renew(env, true)?;
         // SAFETY: `fresh` is a live value of this call's scope.
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), fresh) })

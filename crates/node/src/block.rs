@@ -40,7 +40,7 @@ use crate::buffer::{check, clear_exception, detach, failure, is_detached, region
 use crate::epochs::{Epochs, Role, State};
 use crate::error::{alloc_error, invalid_state};
 use crate::stats::{self, Kind};
-use crate::{intrinsics, object, regions};
+use crate::{intrinsics, object, regions, tags};
 
 /// Where blocks get their memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,10 +216,13 @@ impl Block {
             )
         })?;
         // The constructor is the one captured at load, which code that ran before may have
-        // replaced: what it returned must be an attached buffer of that length, and none of
-        // ours (a live block's buffer would then be handed out twice).
+        // replaced: what it returned must be an attached buffer of that length, none of ours
+        // (a live block's buffer would then be handed out twice): not over native memory we
+        // hold (the registry), and not a V8-owned buffer we made (the tag).
         let memory = region_of(env, buffer)
-            .filter(|region| region.len == len && !crate::epochs::is_ours(env, buffer))
+            .filter(|region| {
+                region.len == len && !regions::is_live(*region) && !tags::is_ours(env, buffer)
+            })
             .ok_or_else(|| invalid_state(env, "new ArrayBuffer() returned no buffer of its own"))?;
         // An over-allocated region always holds the aligned bytes.
         let aligned = memory
@@ -240,7 +243,8 @@ impl Block {
         aligned: Region,
     ) -> Self {
         // Native memory is ours to free, so the registry knows exactly when it is live; V8 frees
-        // its own memory when it likes, so V8-owned blocks are not listed.
+        // its memory when it likes (a collected buffer's memory can be handed out again before
+        // our finalizer runs), so V8-owned buffers are recognised by a tag instead (`tags.rs`).
         let registered = backing == Backing::Native && regions::register(buffer);
         let block = Self {
             kind,
@@ -272,7 +276,11 @@ impl Block {
         role: Role,
         exposed: bool,
     ) -> napi::Result<()> {
-        let tracked = self.lock().track(env, buffer, role, exposed);
+        let tracked = if self.backing == Backing::V8 {
+            tags::tag(env, buffer).and_then(|()| self.lock().track(env, buffer, role, exposed))
+        } else {
+            self.lock().track(env, buffer, role, exposed)
+        };
         if tracked.is_err() && !is_detached(env, buffer) {
             // Best effort: an external buffer we made is always detachable.
             let _ = detach(env, buffer);
@@ -347,6 +355,11 @@ impl Block {
         self.lock()
             .expose(env, Role::Base)
             .ok_or_else(|| invalid_state(env, "the block has no buffer (it was released)"))
+    }
+
+    /// Whether the base buffer is the only buffer over the block (no window, no spare).
+    pub(crate) fn only_base(&self) -> bool {
+        self.lock().only_base()
     }
 
     /// Refuses (`ERR_INVALID_STATE`) a block that was released or whose memory a buffer moved
@@ -438,12 +451,15 @@ impl Block {
         exposed: bool,
     ) -> napi::Result<sys::napi_value> {
         let mut epochs = self.lock();
-        let base = epochs.take(env, |role| role == Role::Base).pop();
+        let old = epochs.take_one(env, Role::Base).unwrap_or(ptr::null_mut());
         // The others first: a moved base buffer is then checked against every buffer still
         // attached over the memory, and there is none.
-        let detached = epochs.detach(env, |_| true);
+        let detached = if epochs.is_empty() {
+            Ok(())
+        } else {
+            epochs.detach(env, |_| true)
+        };
         drop(epochs);
-        let old = base.map_or(ptr::null_mut(), |(buffer, _)| buffer);
         let fresh = detached.and_then(|()| {
             if old.is_null() {
                 return self.rewrap(env, old);
@@ -551,8 +567,7 @@ impl Block {
         if escaped {
             self.abandoned.store(true, Ordering::Release);
             if self.backing == Backing::V8 {
-                // Frees nothing (`memory` is `None`): only the counters change. The region
-                // stays registered until the block is dropped: the receiver holds the memory.
+                // Frees nothing (`memory` is `None`): only the counters change.
                 self.take_off_counters();
             }
         } else {
@@ -579,10 +594,14 @@ impl Block {
                 .unwrap_or_else(PoisonError::into_inner)
                 .take(),
         );
+        self.unregister();
+        self.take_off_counters();
+    }
+
+    fn unregister(&self) {
         if self.registered.swap(false, Ordering::AcqRel) {
             regions::unregister(self.buffer);
         }
-        self.take_off_counters();
     }
 
     fn take_off_counters(&self) {

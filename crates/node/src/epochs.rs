@@ -26,22 +26,6 @@ use napi::{sys, Env};
 
 use crate::buffer::{check, detach, is_detached};
 
-/// The tag every buffer of ours carries (`napi_type_tag_object`), so that a buffer handed to us
-/// can be recognised as one of ours whatever its memory: a replaced `ArrayBuffer` constructor
-/// returning another block's live buffer is refused (`Block::allocate_v8`).
-const OURS: sys::napi_type_tag = sys::napi_type_tag {
-    lower: 0x6c69_6768_7477_6174,
-    upper: 0x6368_2d6d_656d_6f72,
-};
-
-/// Whether `value` is a buffer this binding made or adopted (tagged by [`Epochs::track`]).
-pub(crate) fn is_ours(env: &Env, value: sys::napi_value) -> bool {
-    let mut tagged = false;
-    // SAFETY: valid env and value; the tag outlives the call; out-pointer to a local.
-    let status = unsafe { sys::napi_check_object_type_tag(env.raw(), value, &OURS, &mut tagged) };
-    status == sys::Status::napi_ok && tagged
-}
-
 /// What a buffer over a block is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -82,8 +66,8 @@ pub(crate) enum State {
 }
 
 impl Epochs {
-    /// Tracks `buffer` in `role`, and tags it as ours. `exposed`: JavaScript gets it now (a
-    /// weak reference), or later if ever ([`Epochs::expose`]; a strong one until then).
+    /// Tracks `buffer` in `role`. `exposed`: JavaScript gets it now (a weak reference), or later
+    /// if ever ([`Epochs::expose`]; a strong one until then).
     pub(crate) fn track(
         &mut self,
         env: &Env,
@@ -91,14 +75,6 @@ impl Epochs {
         role: Role,
         exposed: bool,
     ) -> napi::Result<()> {
-        if !is_ours(env, buffer) {
-            check(
-                env,
-                // SAFETY: valid env and object; the tag outlives the call.
-                unsafe { sys::napi_type_tag_object(env.raw(), buffer, &OURS) },
-                "napi_type_tag_object",
-            )?;
-        }
         self.list.try_reserve(1).map_err(|_| {
             crate::error::alloc_error(
                 env,
@@ -175,6 +151,26 @@ impl Epochs {
             }
             None => false,
         }
+    }
+
+    /// Whether the base buffer is the only one (no scope has a window, and no spare waits).
+    pub(crate) fn only_base(&self) -> bool {
+        self.list.len() == 1 && self.list[0].role == Role::Base
+    }
+
+    /// Removes the first epoch in `role` and returns its buffer (unless it was collected).
+    /// Its reference is deleted. No allocation: the common renewal goes through here.
+    pub(crate) fn take_one(&mut self, env: &Env, role: Role) -> Option<sys::napi_value> {
+        let at = self.list.iter().position(|epoch| epoch.role == role)?;
+        let epoch = self.list.swap_remove(at);
+        let buffer = value(env, epoch.reference);
+        delete(env, epoch.reference);
+        buffer
+    }
+
+    /// Whether no buffer is tracked.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
     }
 
     /// Removes the epochs `pick` chooses and returns their buffers (still attached, or detached

@@ -3,7 +3,7 @@
 //! This layer hands whole blocks of native memory to JavaScript as `ArrayBuffer`s and decides
 //! when each buffer ends: `block` (a block's memory and its buffers, the V8-owned fallback),
 //! `epochs` (every buffer over a block that JavaScript may hold), `intrinsics` (the builtins it
-//! calls, captured at load), `regions` (the memory every live block holds), `object` (values
+//! calls, captured at load), `regions` and `tags` (what memory and which buffers are ours), `object` (values
 //! handed to JavaScript without running its setters), `cage` (the one call a memory cage
 //! refuses, with a test seam that refuses it), then one file per concept (`arena`, `pool`,
 //! `aligned`, `plan`), `stats` for `memoryStats()` and `error` for coded exceptions. The hot
@@ -32,6 +32,7 @@ mod pool;
 mod regions;
 mod rules;
 mod stats;
+mod tags;
 
 use std::ptr;
 

@@ -3,9 +3,11 @@
 //! The binding frees native memory itself, so it knows exactly when each region stops being
 //! live: a region is registered when its block gets memory and unregistered when the memory is
 //! freed (at once by a release, or, for memory a transfer moved away, when the last buffer over it
-//! is collected). The tests read it (`__liveRegionsForTests`) to check that no attached view
-//! reaches memory that is not live. V8-owned memory is V8's to free, whenever it likes, so it is
-//! not listed.
+//! is collected). Two readers: a V8-owned block's `new ArrayBuffer(len)` (the constructor captured
+//! at load may be a replacement installed before the package loaded) must not return a buffer
+//! over memory a native block holds; and the tests (`__liveRegionsForTests`): no attached view may
+//! reach native memory that is not listed. V8-owned memory is V8's to free, whenever it likes, so
+//! it is not listed (`tags.rs` recognises V8-owned buffers of ours).
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
@@ -27,6 +29,11 @@ pub(crate) fn register(region: Region) -> bool {
     }
     live.insert(region.address, region.len.max(1));
     true
+}
+
+/// Whether `region` shares a byte with a live block's region.
+pub(crate) fn is_live(region: Region) -> bool {
+    overlaps(&live(), region)
 }
 
 /// Forgets `region` (registered by [`register`]).
