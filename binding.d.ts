@@ -114,6 +114,15 @@ export declare class NativeArena {
    */
   renewFirst(): ArrayBuffer
   /**
+   * Takes in `buffer` for block `index`: the facade moved a buffer of that block into it with
+   * its own `transfer()` (a reset of one block, or the close of a scope whose window it keeps
+   * for the next scope; a fifth of the cost of a renewal here). `role`: -1 the base buffer, 0
+   * the spare window, a depth above 0 the window of the scope at that depth (also to tell
+   * that a spare the facade holds is now that scope's window). Checks everything (see
+   * `Block::adopt_moved`); `false`, and nothing changed, if it does not hold.
+   */
+  adopt(index: number, role: number, buffer: ArrayBuffer): boolean
+  /**
    * Resets in `mode` (`'retain'`, `'release'`, or `'retainLimit'` with `limit`): closes every
    * scope, and returns the blocks the arena keeps, as parts. Every view of every block is
    * detached. `'release'` also frees the shadows. Checks everything first.

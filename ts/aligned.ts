@@ -20,6 +20,7 @@ import {
   weakGet,
   weakSet,
 } from './intrinsics';
+import { remember } from './renewal';
 
 import native = require('./native');
 
@@ -38,6 +39,7 @@ const owners: WeakMap<ArrayBufferLike, Owner> = new SafeWeakMap();
 
 function allocateBlock(size: number, alignment: number): { buffer: ArrayBuffer; start: number } {
   const parts = native.createAligned(size, alignment);
+  remember(parts.buffer);
   weakSet(owners, parts.buffer, { handle: parts.handle, start: parts.start, holds: new Holds() });
   return parts;
 }

@@ -39,6 +39,7 @@ import {
   publicArray,
   SafeUint8Array,
 } from './intrinsics';
+import { Adoptions, BASE, remember, renew, renewsHere } from './renewal';
 import { Scope } from './scope';
 import { type BlockFacts, type Opened, ScopeBuffers, type ScopeRecord } from './scope-buffers';
 
@@ -171,8 +172,12 @@ export class Arena implements Disposable {
   /** The bytes of the blocks before the current one: used, tails included. */
   #before = 0;
   #capacity: number;
-  readonly #scopes = new ScopeBuffers();
+  /** Buffers renewed here that the binding has yet to take in (see `ts/renewal.ts`). */
+  readonly #adoptions = new Adoptions();
+  readonly #scopes = new ScopeBuffers(this.#adoptions);
   readonly #holds = new Holds();
+  /** `#native`, bound once: what the scope buffers call to reach the binding. */
+  readonly #reach = (): native.NativeArena => this.#native();
 
   /**
    * @param capacity bytes of the first block, an integer >= 1. Fresh memory is zero.
@@ -199,6 +204,7 @@ export class Arena implements Disposable {
     const max = maxCapacity === undefined ? undefined : checkCount(maxCapacity, 'maxCapacity');
     // The value rules (a limit below the capacity, a limit without growth) are the core's.
     const parts = native.createArena(bytes, growable, max);
+    remember(parts.buffer);
     this.#handle = parts.handle;
     this.#growable = growable;
     const first = toBlock(parts);
@@ -285,7 +291,8 @@ export class Arena implements Disposable {
    * then claims as the hot path does.
    */
   #claimSlow(size: number, alignment: number): number {
-    const move = this.#move(this.#live(), size, alignment);
+    this.#live();
+    const move = this.#move(size, alignment);
     this.#buffer = move.buffer;
     this.#bias = move.bias;
     this.#limit = move.limit;
@@ -308,13 +315,13 @@ export class Arena implements Disposable {
    * current block, else the next block with room, else a new block if the arena may grow.
    * Commits nothing; the native side may have made a buffer, which it ends if never used.
    */
-  #move(handle: native.NativeArena, size: number, alignment: number): Move {
+  #move(size: number, alignment: number): Move {
     const index = this.#index;
     const block = this.#blocks[index] as Block;
     const cursor = this.#cursor;
     const offset = cursor + padding(this.#misalignment + cursor, alignment);
     if (offset <= block.size && size <= block.size - offset && this.#scopes.depth > 0) {
-      const cut = this.#scopes.bufferFor(handle, index, block, offset, size);
+      const cut = this.#scopes.bufferFor(this.#reach, index, block, offset, size);
       return {
         buffer: cut.buffer,
         bias: cut.bias,
@@ -334,14 +341,15 @@ export class Arena implements Disposable {
       const candidate = blocks[next] as Block;
       const at = padding(candidate.misalignment, alignment);
       if (at <= candidate.size && size <= candidate.size - at) {
-        return this.#enter(handle, next, candidate, before);
+        return this.#enter(next, candidate, before);
       }
       before += candidate.size;
     }
     if (!this.#growable) throw this.#exhausted(size, alignment);
-    const grown = toBlock(
-      handle.grow(size, alignment, this.#capacity - this.#used(), this.#scopes.touch()),
-    );
+    const depth = this.#scopes.touch();
+    const parts = this.#native().grow(size, alignment, this.#capacity - this.#used(), depth);
+    const grown = toBlock(parts);
+    remember(grown.buffer);
     const moved = this.#enterBlock(blocks.length, grown, before, grown.buffer);
     return { ...moved, grown };
   }
@@ -351,10 +359,10 @@ export class Arena implements Disposable {
    * it is live (claims only move forward), so the innermost scope, if any, cuts from its base
    * buffer, which the native side renews when that scope closes.
    */
-  #enter(handle: native.NativeArena, index: number, block: Block, before: number): Move {
+  #enter(index: number, block: Block, before: number): Move {
     let buffer = block.buffer;
     if (this.#scopes.depth > 0) {
-      buffer = this.#scopes.enter(handle, index);
+      buffer = this.#scopes.enter(this.#reach, index);
       block.buffer = buffer;
     } else if (bufferByteLength(buffer) === 0) {
       throw this.#movedAway();
@@ -458,11 +466,12 @@ export class Arena implements Disposable {
   /** Closes `record`'s scope and every scope opened after it. */
   #close(record: ScopeRecord): void {
     if (record.closed) return;
-    const handle = this.#live();
+    this.#live();
     if (!this.#scopes.isOpen(record)) return;
     this.#holds.checkDepth('close the scope', record.depth - 1);
-    // The native side checks first and ends the scopes' buffers; if it throws, nothing changed.
-    const renewed = this.#scopes.close(handle, record);
+    // Ends the scopes' buffers (here, or in the binding, which checks first: if it throws,
+    // nothing changed).
+    const renewed = this.#scopes.close(this.#reach, record);
     if (renewed !== null) {
       for (let at = 0; at + 1 < renewed.length; at += 2) {
         (this.#blocks[renewed[at] as number] as Block).buffer = renewed[at + 1] as ArrayBuffer;
@@ -488,28 +497,34 @@ export class Arena implements Disposable {
    *   (nothing changes then); `ERR_DISPOSED` after dispose.
    */
   reset(mode: ResetMode = 'retain'): void {
-    const handle = this.#live();
+    this.#live();
     const limit = resetLimit(mode);
     this.#holds.check('reset the arena');
     const blocks = this.#blocks;
-    if (mode === 'retain' && blocks.length === 1) {
-      // The common case, without lists: the one block renewed in place (the native side closes
-      // the scopes and ends every buffer first).
-      (blocks[0] as Block).buffer = handle.renewFirst();
+    if (mode === 'retain' && blocks.length === 1 && this.#renewHere(blocks[0] as Block)) {
+      // The common case: no scope is open or left anything the binding must end, and the one
+      // block's buffer is renewed here (ts/renewal.ts); a spare window stays, nothing was cut
+      // from it.
+      this.#scopes.closeAll(false);
+    } else if (mode === 'retain' && blocks.length === 1) {
+      // The binding closes the scopes, ends every buffer, and renews the one block in place.
+      (blocks[0] as Block).buffer = remember(this.#native().renewFirst());
+      this.#scopes.closeAll(true);
     } else {
       const kind = limit === undefined ? (mode as 'retain' | 'release') : 'retainLimit';
-      const kept = handle.reset(kind, limit);
+      const kept = this.#native().reset(kind, limit);
       const fresh = list<Block>();
       let capacity = 0;
       for (let at = 0; at < kept.length; at++) {
         const block = toBlock(kept[at] as Parts);
+        remember(block.buffer);
         append(fresh, block);
         capacity += block.size;
       }
       this.#blocks = fresh;
       this.#capacity = capacity;
+      this.#scopes.closeAll(true);
     }
-    this.#scopes.closeAll();
     this.#index = 0;
     this.#before = 0;
     this.#cursor = 0;
@@ -584,11 +599,13 @@ export class Arena implements Disposable {
     const handle = this.#handle;
     if (handle === null) return;
     this.#holds.check('dispose the arena');
+    // The binding takes in what was renewed here, then detaches every buffer it made over the
+    // arena's memory and frees it.
+    if (this.#adoptions.pending) this.#adoptions.flush(handle);
     this.#handle = null;
-    this.#scopes.closeAll();
+    this.#scopes.closeAll(true);
     this.#limit = -1;
     this.#cursor = 0;
-    // The native side detaches every buffer it made over the arena's memory, then frees it.
     handle.dispose();
   }
 
@@ -599,6 +616,30 @@ export class Arena implements Disposable {
   #live(): native.NativeArena {
     if (this.#handle === null) throw disposedError('arena');
     return this.#handle;
+  }
+
+  /**
+   * The binding, for a call that may act on the arena's buffers: it first takes in the buffers
+   * renewed here (`ts/renewal.ts`), so it never acts on a stale picture.
+   */
+  #native(): native.NativeArena {
+    const handle = this.#live();
+    if (this.#adoptions.pending) this.#adoptions.flush(handle);
+    return handle;
+  }
+
+  /**
+   * Renews the one block's base buffer here, if nothing the binding must end is left (no open
+   * scope, no shadow, no entered block) and this runtime's `transfer()` keeps the memory.
+   */
+  #renewHere(block: Block): boolean {
+    if (this.#scopes.depth > 0 || this.#scopes.touched) return false;
+    if (!renewsHere(block.native ? 'native' : 'v8')) return false;
+    const fresh = renew(block.buffer);
+    if (fresh === null) return false;
+    block.buffer = fresh;
+    this.#adoptions.add(0, BASE, fresh);
+    return true;
   }
 }
 

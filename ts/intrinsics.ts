@@ -29,6 +29,9 @@ function getter(object: object, name: string | symbol): (this: unknown) => unkno
   return get;
 }
 
+/** The arguments of a call with none: one array for all (`Reflect.apply` copies it). */
+export const NO_ARGS: [] = [];
+
 /** `Reflect.apply`, captured. */
 export const reflectApply: typeof Reflect.apply = apply;
 
@@ -52,6 +55,8 @@ const objectIs = Object.is;
 const weakMapGet = WeakMap.prototype.get;
 const weakMapSet = WeakMap.prototype.set;
 const weakMapHas = WeakMap.prototype.has;
+const weakSetAddMethod = WeakSet.prototype.add;
+const weakSetHasMethod = WeakSet.prototype.has;
 const mapGet = Map.prototype.get;
 const mapSet = Map.prototype.set;
 const jsonStringify = JSON.stringify;
@@ -61,6 +66,7 @@ const stringSlice = String.prototype.slice;
 /** The captured constructors, for `new` and for `===` tests. */
 export const SafeWeakMap: WeakMapConstructor = WeakMap;
 export const SafeMap: MapConstructor = Map;
+export const SafeWeakSet: WeakSetConstructor = WeakSet;
 export const SafeTypeError: TypeErrorConstructor = TypeError;
 export const SafeRangeError: RangeErrorConstructor = RangeError;
 export const SafeError: ErrorConstructor = Error;
@@ -96,7 +102,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
  * `undefined` if it is not a typed array; no property of `value` is read.
  */
 export function typedArrayName(value: unknown): string | undefined {
-  return apply(typedArrayTag, value, []) as string | undefined;
+  return apply(typedArrayTag, value, NO_ARGS) as string | undefined;
 }
 
 /** Whether `view` is a `DataView` (a view that is not a typed array). */
@@ -106,27 +112,39 @@ function isDataView(view: ArrayBufferView): boolean {
 
 /** The buffer a view was cut from (its internal slot: no getter or own property can lie). */
 export function bufferOf(view: ArrayBufferView): ArrayBufferLike {
-  return apply(isDataView(view) ? dataViewBuffer : typedArrayBuffer, view, []) as ArrayBufferLike;
+  return apply(
+    isDataView(view) ? dataViewBuffer : typedArrayBuffer,
+    view,
+    NO_ARGS,
+  ) as ArrayBufferLike;
 }
 
 /** A view's byte offset in its buffer, from its internal slot. */
 export function byteOffsetOf(view: ArrayBufferView): number {
-  return apply(isDataView(view) ? dataViewByteOffset : typedArrayByteOffset, view, []) as number;
+  return apply(
+    isDataView(view) ? dataViewByteOffset : typedArrayByteOffset,
+    view,
+    NO_ARGS,
+  ) as number;
 }
 
 /** A view's length in bytes (0 once its buffer is detached), from its internal slot. */
 export function byteLengthOf(view: ArrayBufferView): number {
-  return apply(isDataView(view) ? dataViewByteLength : typedArrayByteLength, view, []) as number;
+  return apply(
+    isDataView(view) ? dataViewByteLength : typedArrayByteLength,
+    view,
+    NO_ARGS,
+  ) as number;
 }
 
 /** A typed array's length in elements, from its internal slot. */
 export function lengthOf(view: ArrayBufferView): number {
-  return apply(typedArrayLength, view, []) as number;
+  return apply(typedArrayLength, view, NO_ARGS) as number;
 }
 
 /** A buffer's length in bytes (0 once detached), from its internal slot. */
 export function bufferByteLength(buffer: ArrayBufferLike): number {
-  return apply(arrayBufferByteLength, buffer, []) as number;
+  return apply(arrayBufferByteLength, buffer, NO_ARGS) as number;
 }
 
 /** `view.fill(value)` with the builtin, whatever `fill` the view or its prototype has now. */
@@ -179,6 +197,16 @@ export function weakSet<K extends object, V>(map: WeakMap<K, V>, key: K, value: 
 /** `weakMap.has(key)`. */
 export function weakHas<K extends object, V>(map: WeakMap<K, V>, key: K): boolean {
   return apply(weakMapHas, map, [key]) as boolean;
+}
+
+/** `weakSet.add(value)`. */
+export function weakSetAdd<T extends object>(set: WeakSet<T>, value: T): void {
+  apply(weakSetAddMethod, set, [value]);
+}
+
+/** `weakSet.has(value)`. */
+export function weakSetHas<T extends object>(set: WeakSet<T>, value: T): boolean {
+  return apply(weakSetHasMethod, set, [value]) as boolean;
 }
 
 /** `map.get(key)`. */

@@ -7,15 +7,22 @@
  * memory) or, under the V8-owned backing where two buffers cannot share memory, a *shadow* (a
  * block of the arena's own, mapped at the same addresses modulo 64 KiB). A scope that moves on
  * to a block with no live view (the walk forward, or growth) *enters* it and cuts from its base
- * buffer. The native side makes every one of these buffers, keeps them, and ends them when the
- * scope closes (`crates/node/src/arena.rs`): this object only asks for them by block and depth,
- * remembers where each was cut from (for `offsetOf`), and knows when a close has anything native
- * to end (a scope that claimed nothing costs nothing native).
+ * buffer.
+ *
+ * The binding makes every one of these buffers and ends them (`crates/node/src/arena.rs`): a
+ * scope's close goes to it, by depth, whenever the scope entered a block or used a shadow. The
+ * common scope (a window in one block) closes here instead: its window is moved with
+ * `transfer()` into a *spare*, from which nothing was cut, that the next scope in that block takes
+ * without a call to the binding (`ts/renewal.ts`; the binding is told, and checks, before the
+ * arena next calls it). This object asks for buffers by block and depth, keeps the spares,
+ * remembers where each buffer was cut from (for `offsetOf`), and knows when a close has anything
+ * only the binding can end.
  * @internal
  * @module
  */
 
 import { append, list, max, min } from './intrinsics';
+import { type Adoptions, remember, renew, renewsHere, SPARE } from './renewal';
 
 import type native = require('./native');
 
@@ -45,12 +52,12 @@ export interface Opened {
   readonly block: number;
   /** Where the block's offset 0 is in `buffer`. */
   readonly bias: number;
+  /** Whether it is a window (closed here, when it can be) rather than a shadow. */
+  readonly window: boolean;
 }
 
 /** A scope's first claim in a block: the buffer to cut from, and its room. */
-export interface Cut {
-  readonly buffer: ArrayBuffer;
-  readonly bias: number;
+export interface Cut extends Opened {
   readonly limit: number;
 }
 
@@ -73,10 +80,17 @@ export class ScopeBuffers {
   readonly #records: ScopeRecord[] = list();
   /** Buffers opened for the open scopes, in order; each scope owns those from its `opened` on. */
   readonly #opened: Opened[] = list();
+  /** Each native block's spare window, if it has one, by block index. */
+  readonly #spares: (ArrayBuffer | undefined)[] = list();
   /** Whether the innermost open scope has yet to get a buffer of its own in the current block. */
   #pending = false;
-  /** The deepest open scope that asked the native side for a buffer (0: none). */
+  /** The deepest open scope with something only the binding can end (a shadow, an entered block). */
   #touched = 0;
+  readonly #adoptions: Adoptions;
+
+  constructor(adoptions: Adoptions) {
+    this.#adoptions = adoptions;
+  }
 
   /** How many scopes are open. */
   get depth(): number {
@@ -86,6 +100,11 @@ export class ScopeBuffers {
   /** Whether the innermost open scope has yet to get a buffer of its own in the current block. */
   get pending(): boolean {
     return this.#pending;
+  }
+
+  /** Whether a scope left something only the binding knows (then a reset goes to the binding). */
+  get touched(): boolean {
+    return this.#touched > 0;
   }
 
   /** Opens a scope at the arena's position (`at`, without `depth`, `opened` and `closed`). */
@@ -122,27 +141,39 @@ export class ScopeBuffers {
 
   /**
    * The innermost scope's buffer in block `index` (`block`), from logical offset `offset` for
-   * at least `size` bytes: a window over the block (native memory) or a shadow (V8-owned). The
-   * arena commits it with {@link ScopeBuffers.commit} once a view is cut from it.
+   * at least `size` bytes: a window over the block (native memory; the block's spare if it has
+   * one) or a shadow (V8-owned). `handle` is the arena's, flushed (see `Adoptions`). The arena
+   * commits it with {@link ScopeBuffers.commit} once the claim is made.
    */
   bufferFor(
-    handle: native.NativeArena,
+    handle: () => native.NativeArena,
     index: number,
     block: BlockFacts,
     offset: number,
     size: number,
-  ): Cut & Opened {
-    const depth = this.touch();
+  ): Cut {
+    const depth = this.#records.length;
     if (block.native) {
-      const buffer = handle.window(index, depth);
-      return { buffer, block: index, bias: block.start, limit: block.size };
+      const spare = this.#spares[index];
+      let buffer: ArrayBuffer;
+      if (spare !== undefined) {
+        this.#spares[index] = undefined;
+        // The binding learns, before it next acts, that the spare is this scope's window.
+        this.#adoptions.add(index, depth, spare);
+        buffer = spare;
+      } else {
+        buffer = remember(handle().window(index, depth));
+      }
+      return { buffer, block: index, bias: block.start, limit: block.size, window: true };
     }
     // A shadow maps logical offset `offset` to an address equal to the block's modulo 65536,
     // so the bump's padding, and so every figure and alignment, is the block's own.
     const room = block.size - offset;
     const want = min(room, max(size, MIN_SHADOW));
     const target = (block.misalignment + offset) % MAX_ALIGN;
-    const shadow = handle.shadow(want, depth);
+    this.#touch();
+    const shadow = handle().shadow(want, depth);
+    remember(shadow.buffer);
     const shift = (target - shadow.misalignment + MAX_ALIGN) % MAX_ALIGN;
     const bias = shift - offset;
     return {
@@ -150,22 +181,29 @@ export class ScopeBuffers {
       block: index,
       bias,
       limit: offset + min(room, shadow.size - shift),
+      window: false,
     };
   }
 
   /**
    * The innermost scope entering block `index` (the walk forward, or growth): its base buffer,
-   * which the native side renews when the scope closes.
+   * which the binding renews when the scope closes.
    */
-  enter(handle: native.NativeArena, index: number): ArrayBuffer {
-    return handle.enter(index, this.touch());
+  enter(handle: () => native.NativeArena, index: number): ArrayBuffer {
+    const depth = this.#touch();
+    return remember(handle().enter(index, depth));
   }
 
   /**
-   * The innermost scope's depth (0 if none is open), marked as having asked the native side for
-   * something, before it asks: its close must then go to the native side, whatever fails next.
+   * The innermost scope's depth (0 if none is open), marked as having something only the binding
+   * can end, before the binding is asked for it: its close must then go to the binding,
+   * whatever fails next.
    */
   touch(): number {
+    return this.#touch();
+  }
+
+  #touch(): number {
     const depth = this.#records.length;
     if (depth > this.#touched) this.#touched = depth;
     return depth;
@@ -178,12 +216,21 @@ export class ScopeBuffers {
   }
 
   /**
-   * Closes `record`'s scope and every scope opened after it: the native side ends every buffer
-   * they cut from (it checks first, so if it throws nothing has changed). Returns the base
-   * buffers it renewed, `[block, buffer, ...]`, or `null`.
+   * Closes `record`'s scope and every scope opened after it: every buffer they cut from ends.
+   * Windows alone are moved into spares here; anything else goes to the binding (flushed
+   * first), which checks first, so if it throws nothing has changed. Returns the base buffers
+   * the binding renewed, `[block, buffer, ...]`, or `null`.
    */
-  close(handle: native.NativeArena, record: ScopeRecord): (number | ArrayBuffer)[] | null {
-    const renewed = this.#touched >= record.depth ? handle.close(record.depth) : null;
+  close(handle: () => native.NativeArena, record: ScopeRecord): (number | ArrayBuffer)[] | null {
+    let renewed: (number | ArrayBuffer)[] | null = null;
+    if (this.#touched >= record.depth || !this.#closeHere(record)) {
+      renewed = handle().close(record.depth);
+      // The binding ended the windows (keeping one as its own spare, in a block where the
+      // facade holds none); the facade's spares are untouched: none was a window.
+      if (renewed !== null) {
+        for (let at = 1; at < renewed.length; at += 2) remember(renewed[at] as ArrayBuffer);
+      }
+    }
     const records = this.#records;
     for (let at = record.depth - 1; at < records.length; at++) {
       (records[at] as ScopeRecord).closed = true;
@@ -195,12 +242,42 @@ export class ScopeBuffers {
     return renewed;
   }
 
-  /** Marks every scope closed (the native side closed them in a reset, or freed everything). */
-  closeAll(): void {
+  /**
+   * Moves the closing scopes' windows into spares, if they are all windows, in blocks with no
+   * spare yet, one each: `true` if it did. Once one move is done there is no going back: a
+   * failure after it leaves the rest to the binding (the moves done are handed over first).
+   */
+  #closeHere(record: ScopeRecord): boolean {
+    if (!renewsHere('native')) return false;
+    const opened = this.#opened;
+    for (let at = record.opened; at < opened.length; at++) {
+      const entry = opened[at] as Opened;
+      if (!entry.window || this.#spares[entry.block] !== undefined) return false;
+      for (let other = record.opened; other < at; other++) {
+        if ((opened[other] as Opened).block === entry.block) return false;
+      }
+    }
+    for (let at = record.opened; at < opened.length; at++) {
+      const entry = opened[at] as Opened;
+      const fresh = renew(entry.buffer);
+      if (fresh === null) return false;
+      while (this.#spares.length <= entry.block) append(this.#spares, undefined);
+      this.#spares[entry.block] = fresh;
+      this.#adoptions.add(entry.block, SPARE, fresh);
+    }
+    return true;
+  }
+
+  /**
+   * Marks every scope closed (the binding closed them in a reset, or freed everything); with
+   * `spares`, the spares go too (the binding ended them).
+   */
+  closeAll(spares: boolean): void {
     const records = this.#records;
     for (let at = 0; at < records.length; at++) (records[at] as ScopeRecord).closed = true;
     records.length = 0;
     this.#opened.length = 0;
+    if (spares) this.#spares.length = 0;
     this.#pending = false;
     this.#touched = 0;
   }

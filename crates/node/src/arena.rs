@@ -23,10 +23,11 @@ use lightwatch_memory::{
     next_block_size, ArenaOptions, ErrorCode, ResetMode, Retained, BLOCK_ALIGNMENT, MAX_ALIGNMENT,
 };
 use napi::bindgen_prelude::{ToNapiValue, Unknown};
-use napi::{sys, Env};
+use napi::{sys, Env, JsValue};
 use napi_derive::napi;
 
 use crate::block::{self, Block};
+use crate::epochs::Role;
 use crate::error::{self, alloc_error, to_alignment, to_usize};
 use crate::object;
 use crate::stats::{self, Kind};
@@ -353,6 +354,31 @@ impl NativeArena {
         let fresh = self.blocks[0].renew(env, true)?;
         // SAFETY: `fresh` is a live value of this call's scope.
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), fresh) })
+    }
+
+    /// Takes in `buffer` for block `index`: the facade moved a buffer of that block into it with
+    /// its own `transfer()` (a reset of one block, or the close of a scope whose window it keeps
+    /// for the next scope; a fifth of the cost of a renewal here). `role`: -1 the base buffer, 0
+    /// the spare window, a depth above 0 the window of the scope at that depth (also to tell
+    /// that a spare the facade holds is now that scope's window). Checks everything (see
+    /// `Block::adopt_moved`); `false`, and nothing changed, if it does not hold.
+    #[napi(catch_unwind, ts_args_type = "index: number, role: number, buffer: ArrayBuffer")]
+    pub fn adopt(
+        &mut self,
+        env: &Env,
+        index: u32,
+        role: i32,
+        buffer: Unknown<'_>,
+    ) -> napi::Result<bool> {
+        self.live(env)?;
+        let role = match role {
+            -1 => Role::Base,
+            0 => Role::Spare,
+            depth if depth > 0 => Role::Window(depth as u32),
+            _ => return Err(error::invalid_state(env, &format!("no role {role}"))),
+        };
+        let block = Arc::clone(self.block(env, index)?);
+        block.adopt_moved(env, role, buffer.raw())
     }
 
     /// Resets in `mode` (`'retain'`, `'release'`, or `'retainLimit'` with `limit`): closes every

@@ -525,6 +525,46 @@ impl Block {
         Ok(Some(fresh))
     }
 
+    /// Takes in `buffer`, the successor of a buffer of ours that the facade moved with its own
+    /// `transfer()` (a reset, or a scope's close that keeps its window for the next scope), in
+    /// `role`. Checked first, as everything JavaScript hands over: a buffer of ours over the
+    /// block, of a kind `role` may succeed (the base; a window or the spare), must be detached,
+    /// and `buffer` must be an attached `ArrayBuffer` over exactly the block's memory that we do
+    /// not know yet. If `buffer` is already ours (a spare the facade gives a scope, or takes
+    /// back), only its role changes. `false`, and nothing changed, otherwise: the detached
+    /// buffer then counts as moved away (the block is never handed out again, nor freed by us).
+    pub(crate) fn adopt_moved(
+        self: &Arc<Self>,
+        env: &Env,
+        role: Role,
+        buffer: sys::napi_value,
+    ) -> napi::Result<bool> {
+        let succeeds = move |old: Role| match role {
+            Role::Base => old == Role::Base,
+            Role::Window(_) | Role::Spare => matches!(old, Role::Window(_) | Role::Spare),
+        };
+        let mut epochs = self.lock();
+        if epochs.recast_buffer(env, buffer, role) {
+            return Ok(true);
+        }
+        if self.is_released()
+            || epochs.contains(env, buffer)
+            || region_of(env, buffer) != Some(self.buffer)
+        {
+            return Ok(false);
+        }
+        if epochs.take_gone(env, succeeds).is_none() {
+            return Ok(false);
+        }
+        drop(epochs);
+        if self.backing == Backing::V8 {
+            // A V8-owned buffer's finalizer is on the object, not the memory: watch the new one.
+            self.watch(env, buffer)?;
+        }
+        self.adopt(env, buffer, role, true)?;
+        Ok(true)
+    }
+
     /// Detaches `old` (if it still is attached) and makes a new buffer over the memory. Native
     /// memory can always be wrapped again; V8-owned memory cannot (only a transfer moves it),
     /// so the block is lost: its memory went with `old`.

@@ -153,6 +153,36 @@ impl Epochs {
         }
     }
 
+    /// The first epoch whose buffer was detached by someone (or collected) and that `pick`
+    /// chooses: its buffer is gone, and its reference deleted. Its role, if there was one.
+    pub(crate) fn take_gone(&mut self, env: &Env, pick: impl Fn(Role) -> bool) -> Option<Role> {
+        let at = self.list.iter().position(|epoch| {
+            pick(epoch.role)
+                && value(env, epoch.reference).is_none_or(|buffer| is_detached(env, buffer))
+        })?;
+        let epoch = self.list.swap_remove(at);
+        delete(env, epoch.reference);
+        Some(epoch.role)
+    }
+
+    /// Moves `buffer`, if it is one of these and a window or the spare, to `role` (a window or
+    /// the spare too); `false` if it is not such a buffer of these.
+    pub(crate) fn recast_buffer(&mut self, env: &Env, buffer: sys::napi_value, role: Role) -> bool {
+        let scoped = |role| matches!(role, Role::Window(_) | Role::Spare);
+        if !scoped(role) {
+            return false;
+        }
+        for epoch in &mut self.list {
+            if scoped(epoch.role)
+                && value(env, epoch.reference).is_some_and(|mine| strict_equals(env, mine, buffer))
+            {
+                epoch.role = role;
+                return true;
+            }
+        }
+        false
+    }
+
     /// Whether the base buffer is the only one (no scope has a window, and no spare waits).
     pub(crate) fn only_base(&self) -> bool {
         self.list.len() == 1 && self.list[0].role == Role::Base

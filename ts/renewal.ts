@@ -1,0 +1,152 @@
+/**
+ * Renewing a block's buffer in JavaScript: `ArrayBuffer.prototype.transfer()` (Node 21+, Bun,
+ * Deno, current browsers) detaches a buffer and hands its memory to a new one in one builtin
+ * call, where a round trip through the binding costs several times as much (measured, Node 24,
+ * a 64 KiB block: transfer 210 ns, the binding's renewal 675 ns). A reset of one block, and the
+ * close of a scope that keeps its window for the next one, renew here.
+ *
+ * The binding still decides: it keeps the buffer it made until the facade hands it the successor
+ * (`NativeArena.adopt`), which it checks (its own buffer detached, the successor over exactly the
+ * same memory) before anything of its relies on it: before any other call of the arena goes to
+ * the binding (`Adoptions`). Until then the facade cuts from the successor, which it checks here
+ * with builtins captured at load: the old buffer detached, the new one as long and never handed
+ * out before by the binding or by this module (a replaced `transfer` could return another
+ * arena's live buffer; a user's own buffer would only be the user's memory).
+ *
+ * Where a runtime's `transfer()` does not keep the memory where it is (it copies), or there is
+ * none (Node 20), the binding renews: that is probed once per backing, through the binding.
+ * @internal
+ * @module
+ */
+
+import {
+  bufferByteLength,
+  list,
+  NO_ARGS,
+  reflectApply,
+  SafeWeakSet,
+  weakSetAdd,
+  weakSetHas,
+} from './intrinsics';
+
+import native = require('./native');
+
+const transfer = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => ArrayBuffer })
+  .transfer;
+
+/** Every buffer the binding handed the facade, and every successor made here. */
+const ours: WeakSet<ArrayBuffer> = new SafeWeakSet();
+
+/** Records `buffer`, from the binding: a successor may never be one of these. */
+export function remember(buffer: ArrayBuffer): ArrayBuffer {
+  weakSetAdd(ours, buffer);
+  return buffer;
+}
+
+const probed: { native?: boolean; v8?: boolean } = {};
+
+/**
+ * Whether buffers of this backing are renewed here: the runtime has `transfer()` and it keeps
+ * the memory (the binding, given the successor of a block made for the purpose, takes it in).
+ */
+export function renewsHere(backing: 'native' | 'v8'): boolean {
+  let known = probed[backing];
+  if (known === undefined) {
+    known = probe(backing);
+    probed[backing] = known;
+  }
+  return known;
+}
+
+function probe(backing: 'native' | 'v8'): boolean {
+  if (typeof transfer !== 'function') return false;
+  const parts = native.createArena(65536);
+  try {
+    if (parts.backing !== backing) return false;
+    const fresh = renew(remember(parts.buffer));
+    return fresh !== null && parts.handle.adopt(0, BASE, fresh);
+  } catch {
+    return false;
+  } finally {
+    parts.handle.dispose();
+  }
+}
+
+/**
+ * Moves `old`'s memory to a new buffer with the captured `transfer()`, and checks what it can
+ * here: `old` detached, the new buffer as long and new. `null` if not (then `old` may or may not
+ * be detached: the caller goes to the binding, which finds out).
+ */
+export function renew(old: ArrayBuffer): ArrayBuffer | null {
+  if (typeof transfer !== 'function') return null;
+  const length = bufferByteLength(old);
+  if (length === 0) return null;
+  let fresh: unknown;
+  try {
+    fresh = reflectApply(transfer, old, NO_ARGS);
+  } catch {
+    return null;
+  }
+  if (bufferByteLength(old) !== 0) return null;
+  let freshLength: number;
+  try {
+    freshLength = bufferByteLength(fresh as ArrayBuffer);
+  } catch {
+    // Not an ArrayBuffer: the captured getter refuses anything else.
+    return null;
+  }
+  if (freshLength !== length || weakSetHas(ours, fresh as ArrayBuffer)) return null;
+  return remember(fresh as ArrayBuffer);
+}
+
+/** The roles of `NativeArena.adopt`: the base buffer; the spare window (a depth: a window). */
+export const BASE = -1;
+export const SPARE = 0;
+
+/** A successor the binding has yet to take in: `adopt(block, role, buffer)`. */
+interface Adoption {
+  readonly block: number;
+  readonly role: number;
+  readonly buffer: ArrayBuffer;
+}
+
+/**
+ * @internal The successors one arena has yet to hand the binding. Before any call of the arena
+ * goes to the binding, `flush` hands them over, so the binding never acts on a stale picture.
+ */
+export class Adoptions {
+  readonly #entries: Adoption[] = list();
+  #count = 0;
+
+  /** Whether any is waiting. */
+  get pending(): boolean {
+    return this.#count > 0;
+  }
+
+  /**
+   * Records that block `block`'s buffer in `role` is now `buffer` (replacing what was recorded
+   * for the same block and role: only the latest successor counts).
+   */
+  add(block: number, role: number, buffer: ArrayBuffer): void {
+    const entries = this.#entries;
+    for (let at = 0; at < this.#count; at++) {
+      const entry = entries[at] as Adoption;
+      if (entry.block === block && entry.role === role) {
+        entries[at] = { block, role, buffer };
+        return;
+      }
+    }
+    // A list with no prototype: storing past its end runs no setter of user code.
+    entries[this.#count++] = { block, role, buffer };
+  }
+
+  /** Hands every waiting successor to the binding. One it refuses counts as moved away there. */
+  flush(handle: native.NativeArena): void {
+    const count = this.#count;
+    this.#count = 0;
+    for (let at = 0; at < count; at++) {
+      const entry = this.#entries[at] as Adoption;
+      handle.adopt(entry.block, entry.role, entry.buffer);
+    }
+  }
+}
