@@ -19,20 +19,13 @@
  * @module
  */
 
-import {
-  bufferByteLength,
-  list,
-  NO_ARGS,
-  reflectApply,
-  SafeWeakSet,
-  weakSetAdd,
-  weakSetHas,
-} from './intrinsics';
+import { bufferByteLength, list, SafeWeakSet, uncurry, weakSetAdd, weakSetHas } from './intrinsics';
 
 import native = require('./native');
 
-const transfer = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => ArrayBuffer })
+const transferMethod = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => ArrayBuffer })
   .transfer;
+const transfer = transferMethod === undefined ? undefined : uncurry(transferMethod);
 
 /** Every buffer the binding handed the facade, and every successor made here. */
 const ours: WeakSet<ArrayBuffer> = new SafeWeakSet();
@@ -83,7 +76,7 @@ export function renew(old: ArrayBuffer): ArrayBuffer | null {
   if (length === 0) return null;
   let fresh: unknown;
   try {
-    fresh = reflectApply(transfer, old, NO_ARGS);
+    fresh = transfer(old);
   } catch {
     return null;
   }
