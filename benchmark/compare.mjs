@@ -15,7 +15,9 @@ import path from 'node:path';
 const args = process.argv.slice(2);
 const dirs = args.filter((arg) => !arg.startsWith('--') && !/^\d+$/.test(arg));
 if (dirs.length !== 2) {
-  console.error('usage: node --expose-gc benchmark/compare.mjs <before-dir> <after-dir> [--rounds N] [--json]');
+  console.error(
+    'usage: node --expose-gc benchmark/compare.mjs <before-dir> <after-dir> [--rounds N] [--json]',
+  );
   process.exit(2);
 }
 const roundsAt = args.indexOf('--rounds');

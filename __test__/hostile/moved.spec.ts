@@ -7,8 +7,8 @@
 // views, and `pool.allocate()` threw a code-less TypeError.
 import test, { type ExecutionContext } from 'ava';
 
-import { Arena, memoryBacking, Pool } from '../../ts/index';
-import { throwsCode } from '../helpers';
+import { Arena, memoryBacking, memoryStats, Pool } from '../../ts/index';
+import { collect, throwsCode } from '../helpers';
 import { byteLengthOf } from './tamper';
 
 /** Moves `buffer`'s memory to a new buffer, if this runtime and backing can; else `undefined`. */
@@ -95,3 +95,38 @@ test('a zeroing pool whose chunk moved away refuses a reused slot before it leav
   t.is(pool.available, 4);
   t.notThrows(() => pool.dispose());
 });
+
+test.serial(
+  'a buffer renewed in JavaScript, then moved away: never reused, never freed under the receiver',
+  async (t) => {
+    const arena = new Arena(4096);
+    arena.alloc(Uint8Array, 16);
+    // Renewed here where transfer() keeps the memory (Node 21+): the binding adopts it later.
+    arena.reset();
+    arena.reset();
+    const view = arena.alloc(Uint8Array, 64);
+    view.fill(7);
+    const moved = movable(t, view.buffer);
+    if (moved === undefined) return arena.dispose();
+    // The buffers the facade renewed and dropped go; the binding can only find out it lost one.
+    await collect();
+    throwsCode(t, () => arena.reset(), Error, 'ERR_INVALID_STATE');
+    if (memoryBacking() === 'native') {
+      // A scope's window would be over the same memory (under the V8-owned backing a scope's
+      // claims go to a shadow of the arena's own: other memory, nothing to refuse).
+      const scope = arena.scope();
+      throwsCode(t, () => arena.alloc(Uint8Array, 16), Error, 'ERR_INVALID_STATE');
+      scope.close();
+    }
+    const before = memoryStats().liveBlocks;
+    t.notThrows(() => arena.dispose());
+    // Native memory stays counted (and allocated) while the receiver holds it.
+    if (memoryBacking() === 'native') t.is(memoryStats().liveBlocks, before);
+    const others = Array.from({ length: 8 }, () => new Arena(4096).alloc(Uint8Array, 4096).fill(1));
+    t.true(
+      new Uint8Array(moved, 0, moved.byteLength).some((byte) => byte === 7),
+      "the receiver still reads the arena's bytes: nothing else was given its memory",
+    );
+    t.is(others.length, 8);
+  },
+);

@@ -731,6 +731,21 @@ function counters(world: World): string {
   return parts.join(' ');
 }
 
+function describeRange(range: Range): object {
+  const { handed } = range;
+  return {
+    start: range.start,
+    end: range.end,
+    owner: handed.owner.id,
+    kind: handed.owner.kind,
+    disposed: handed.owner.disposed,
+    tainted: handed.owner.tainted,
+    over: handed.over,
+    scopes: handed.scopes,
+    moved: handed.view.byteLength === 0 && range.end > range.start,
+  };
+}
+
 function check(world: World, violations: string[]): void {
   const regions = memoryBacking() === 'native' ? native.__liveRegionsForTests() : undefined;
   const ranges: Range[] = [];
@@ -793,6 +808,9 @@ function check(world: World, violations: string[]): void {
         violations,
         `attached views overlap: ${a.handed.owner.kind} ${a.handed.owner.id} and ${b.handed.owner.kind} ${b.handed.owner.id}`,
       );
+      if (process.env.LIGHTWATCH_TAMPER_DEBUG) {
+        console.log(JSON.stringify({ a: describeRange(a), b: describeRange(b) }));
+      }
     }
   }
   for (const owner of world.live('pool')) {

@@ -368,9 +368,10 @@ impl Block {
         if self.is_released() {
             return Err(invalid_state(env, "the block has been released"));
         }
-        // A buffer collected unseen (`State::Unseen`) only stops the memory from being freed by
-        // us: no view of it is left, and the facade holds every buffer it cuts from.
-        if self.lock().inspect(env) == State::Escaped {
+        // A buffer collected unseen counts as moved away too: it may have been moved before it
+        // went (the facade drops a buffer it renewed itself only once the binding has adopted
+        // the successor, so in its hands this means a successor was lost).
+        if self.lock().inspect(env) != State::Intact {
             return Err(invalid_state(
                 env,
                 "a buffer of this memory was transferred away (ArrayBuffer.prototype.transfer, or \

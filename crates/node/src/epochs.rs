@@ -15,8 +15,9 @@
 //!   for as long as it may ask anything of its block, so the evidence of an escape stays in
 //!   sight; a strong reference would only add a collection to the chain by which an undisposed
 //!   owner's memory goes (owner, then buffers, then their finalizers). A buffer collected unseen
-//!   (only a raw-binding caller can drop one) might have been moved first: the block is then
-//!   never freed by us, only by the last finalizer (`State::Unseen`).
+//!   might have been moved first (the facade drops a buffer it renewed itself only once the
+//!   binding has adopted its successor; a raw-binding caller can drop any): the block is then
+//!   treated as escaped (`State::Unseen`): never handed out again, never freed by us.
 //! - A buffer JavaScript has not seen (a spare window, a shadow between scopes) is held strongly,
 //!   to be handed out later: it cannot have escaped. When the owner goes, it is detached.
 
