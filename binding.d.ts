@@ -197,7 +197,7 @@ export declare function __simulatedCageRefusals(): number
  * `ERR_INVALID_ARG_TYPE` for anything else; `ERR_INVALID_STATE` for a detached buffer, or
  * one of zero bytes, which has no memory.
  */
-export declare function addressOf(target: ArrayBuffer | ArrayBufferView): bigint
+export declare function addressOf(target: ArrayBufferLike | ArrayBufferView): bigint
 
 /** AVX2's alignment: 32 bytes. */
 export declare const AVX2_ALIGNMENT: number

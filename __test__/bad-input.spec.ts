@@ -96,13 +96,13 @@ const NOT_TYPES: [string, unknown][] = [
 
 interface Fixture {
   arena: Arena;
-  pool: Pool<Float32Array<ArrayBuffer>>;
+  pool: Pool<Float32Array>;
   otherArena: Arena;
-  otherPool: Pool<Float32Array<ArrayBuffer>>;
-  liveAligned: Float32Array<ArrayBuffer>;
-  freedAligned: Float32Array<ArrayBuffer>;
-  arenaView: Float32Array<ArrayBuffer>;
-  poolView: Float32Array<ArrayBuffer>;
+  otherPool: Pool<Float32Array>;
+  liveAligned: Float32Array;
+  freedAligned: Float32Array;
+  arenaView: Float32Array;
+  poolView: Float32Array;
   staleArenaView: Uint8Array;
   /** Made last, from the objects above: the views no function should take as its own. */
   strange: [string, unknown][];

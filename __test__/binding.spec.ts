@@ -136,7 +136,8 @@ const REFUSES_EXTERNAL_TRANSFER = NODE_MAJOR >= 21;
 type Transfer = 'copied' | 'refused' | 'moved';
 
 /** Transfers `buffer` through structuredClone and says what the runtime did with it. */
-function transferAway(t: ExecutionContext, buffer: ArrayBuffer): Transfer {
+function transferAway(t: ExecutionContext, shared: ArrayBufferLike): Transfer {
+  const buffer = shared as ArrayBuffer;
   const length = buffer.byteLength;
   let moved: ArrayBuffer;
   try {
@@ -188,7 +189,8 @@ test('a transferred block buffer is copied, refused or moved as the runtime does
 });
 
 /** Moves `buffer` to a new owner, if this runtime and backing have a way to. */
-function move(buffer: ArrayBuffer): ArrayBuffer | undefined {
+function move(shared: ArrayBufferLike): ArrayBuffer | undefined {
+  const buffer = shared as ArrayBuffer;
   if (memoryBacking() === 'v8') return structuredClone(buffer, { transfer: [buffer] });
   // ArrayBuffer.prototype.transfer (Node 21+) moves even an external buffer's memory.
   const transfer = (buffer as { transfer?: () => ArrayBuffer }).transfer;

@@ -211,9 +211,9 @@ class PoolPair {
   readonly other = new Pool(Uint8Array, 8, { initialCapacity: 1 });
   readonly rule = new native.__PoolRuleForTests(3);
   /** Views with the rule's handle for each: live, freed, and from before the last clear. */
-  live: [Uint8Array<ArrayBuffer>, number][] = [];
-  freed: [Uint8Array<ArrayBuffer>, number][] = [];
-  cleared: [Uint8Array<ArrayBuffer>, number][] = [];
+  live: [Uint8Array, number][] = [];
+  freed: [Uint8Array, number][] = [];
+  cleared: [Uint8Array, number][] = [];
 
   apply(o: Op): void {
     const { pool, rule } = this;
@@ -230,9 +230,7 @@ class PoolPair {
       }
       case 'poolFree': {
         if (this.live.length === 0) return;
-        const [entry] = this.live.splice(o.pick % this.live.length, 1) as [
-          [Uint8Array<ArrayBuffer>, number],
-        ];
+        const [entry] = this.live.splice(o.pick % this.live.length, 1) as [[Uint8Array, number]];
         this.free(entry);
         this.freed.push(entry);
         return;
@@ -240,7 +238,7 @@ class PoolPair {
       case 'poolStale': {
         const stale = [...this.freed, ...this.cleared];
         if (stale.length === 0) return;
-        this.free(stale[o.pick % stale.length] as [Uint8Array<ArrayBuffer>, number]);
+        this.free(stale[o.pick % stale.length] as [Uint8Array, number]);
         return;
       }
       case 'poolForeign': {
@@ -262,7 +260,7 @@ class PoolPair {
     }
   }
 
-  free([view, handle]: [Uint8Array<ArrayBuffer>, number]): void {
+  free([view, handle]: [Uint8Array, number]): void {
     const facade = outcome(() => this.pool.deallocate(view));
     const core = outcome(() => this.rule.deallocate(handle));
     same(facade.code, core.code, 'deallocate code');

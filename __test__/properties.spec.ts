@@ -77,7 +77,7 @@ class Model {
   readonly arenas: Arena[] = [];
   readonly arenaCursor: number[] = [];
   readonly arenaBase: bigint[] = [];
-  readonly pools: Pool<Float64Array<ArrayBuffer>>[] = [];
+  readonly pools: Pool<Float64Array>[] = [];
   readonly poolLive: Live[][] = [];
   readonly disposed = new Set<string>();
   aligned: Live[] = [];
@@ -142,7 +142,7 @@ class Model {
       }
       case 'poolAlloc': {
         if (this.disposed.has(`pool${o.pool}`)) return undefined;
-        const pool = this.pools[o.pool] as Pool<Float64Array<ArrayBuffer>>;
+        const pool = this.pools[o.pool] as Pool<Float64Array>;
         (this.poolLive[o.pool] as Live[]).push(
           this.write(pool.allocate(), `pool${o.pool}`, 16 << o.pool),
         );
@@ -152,17 +152,17 @@ class Model {
         const live = this.poolLive[o.pool] as Live[];
         if (this.disposed.has(`pool${o.pool}`) || live.length === 0) return undefined;
         const [victim] = live.splice(o.pick % live.length, 1) as [Live];
-        const pool = this.pools[o.pool] as Pool<Float64Array<ArrayBuffer>>;
-        pool.deallocate(victim.view as Float64Array<ArrayBuffer>);
+        const pool = this.pools[o.pool] as Pool<Float64Array>;
+        pool.deallocate(victim.view as Float64Array);
         t.is(
-          catchCode(() => pool.deallocate(victim.view as Float64Array<ArrayBuffer>)),
+          catchCode(() => pool.deallocate(victim.view as Float64Array)),
           'ERR_DOUBLE_FREE',
         );
         return 'poolFree';
       }
       case 'poolClear': {
         if (this.disposed.has(`pool${o.pool}`)) return undefined;
-        (this.pools[o.pool] as Pool<Float64Array<ArrayBuffer>>).clear();
+        (this.pools[o.pool] as Pool<Float64Array>).clear();
         for (const live of this.poolLive[o.pool] as Live[])
           t.is(live.view.byteLength, 0, 'detached by clear');
         this.poolLive[o.pool] = [];
@@ -195,12 +195,12 @@ class Model {
           return 'arenaDispose';
         }
         const index = o.target - ARENAS;
-        (this.pools[index] as Pool<Float64Array<ArrayBuffer>>).dispose();
+        (this.pools[index] as Pool<Float64Array>).dispose();
         this.disposed.add(`pool${index}`);
         for (const live of this.poolLive[index] as Live[]) t.is(live.view.byteLength, 0);
         this.poolLive[index] = [];
         t.is(
-          catchCode(() => (this.pools[index] as Pool<Float64Array<ArrayBuffer>>).size),
+          catchCode(() => (this.pools[index] as Pool<Float64Array>).size),
           'ERR_DISPOSED',
         );
         return 'poolDispose';
@@ -243,7 +243,7 @@ class Model {
     for (let i = 0; i < POOLS; i++) {
       if (this.disposed.has(`pool${i}`)) continue;
       t.is(
-        (this.pools[i] as Pool<Float64Array<ArrayBuffer>>).size,
+        (this.pools[i] as Pool<Float64Array>).size,
         (this.poolLive[i] as Live[]).length,
         `pool${i} size`,
       );

@@ -115,29 +115,52 @@ test('scoped keeps an async scope open across await, and closes it when the prom
   t.is(arena.used, 0);
 });
 
-test("two concurrent tasks sharing an arena close each other's scopes (give each its own)", async (t) => {
-  // What does not work across await, documented: scopes nest by the order they open, per arena.
+test('a second async task opening a scope in the same arena is refused: give each task its own', async (t) => {
+  // Scopes nest by the order they open, per arena: had B's scope opened inside A's, A's close
+  // would have ended B's while B still ran (it used to: B's views went to length 0, B read NaN).
   using arena = new Arena(4096);
-  let bView: Uint8Array | undefined;
   let release: () => void = () => {};
   const b = new Promise<void>((resolve) => {
     release = resolve;
   });
+  let nested = 0;
   const taskA = arena.scoped(async (x) => {
     x.allocate(16);
     await Promise.resolve();
-    // Task B opens its scope while A's is open: B's scope is nested inside A's.
+    // Nested scopes of A's own task are fine, before and after an await.
+    x.scoped(async (inner) => {
+      inner.allocate(16);
+      await Promise.resolve();
+      nested = inner.allocate(16).byteLength;
+    });
     await b;
   });
-  const taskB = arena.scoped(async (x) => {
-    bView = x.allocate(16);
-    release();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    return bView.byteLength;
-  });
+  const error = throwsCode(
+    t,
+    () => arena.scoped(async (x) => x.allocate(16)),
+    Error,
+    'ERR_INVALID_STATE',
+  );
+  t.regex(error.message, /another async task/);
+  throwsCode(t, () => arena.scope(), Error, 'ERR_INVALID_STATE');
+  release();
   await taskA;
-  t.is(bView?.byteLength, 0, "A's close also closed B's scope, while B was still running");
-  t.is(await taskB, 0);
+  t.is(nested, 16);
+  // With its own arena, task B runs beside A as it should.
+  using other = new Arena(4096);
+  const [x, y] = await Promise.all([
+    arena.scoped(async (a) => {
+      const view = a.allocate(16);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return view.byteLength;
+    }),
+    other.scoped(async (a) => {
+      const view = a.allocate(16);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return view.byteLength;
+    }),
+  ]);
+  t.deepEqual([x, y], [16, 16]);
 });
 
 test('blocks a scope grows by stay; the same work in a new scope needs no growth', (t) => {

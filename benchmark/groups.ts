@@ -131,7 +131,7 @@ function poolGroup(MemPool: MemPoolClass): GroupDef {
   const live = 10;
   const rounds = PER_RESET / live;
   const views: Float32Array[] = new Array(live);
-  const slots: Float32Array<ArrayBuffer>[] = new Array(live);
+  const slots: Float32Array[] = new Array(live);
   const pool = new Pool(Float32Array, 16);
   const malloc = new MemPool({ size: 1 << 16, align: 16 });
   const freeList = new FreeList();
@@ -147,7 +147,7 @@ function poolGroup(MemPool: MemPoolClass): GroupDef {
           for (let r = 0; r < rounds; r++) {
             for (let i = 0; i < live; i++) slots[i] = pool.allocate();
             for (let i = live - 1; i >= 0; i--) {
-              pool.deallocate(slots[i] as Float32Array<ArrayBuffer>);
+              pool.deallocate(slots[i] as Float32Array);
             }
           }
         },

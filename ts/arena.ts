@@ -34,8 +34,10 @@ import {
   append,
   bufferByteLength,
   bufferOf,
+  byteLengthOf,
   byteOffsetOf,
   list,
+  max,
   publicArray,
   SafeUint8Array,
 } from './intrinsics';
@@ -45,6 +47,9 @@ import { type BlockFacts, type Opened, ScopeBuffers, type ScopeRecord } from './
 
 import native = require('./native');
 
+const TASKS = native.TASKS;
+
+import type { PassMemory } from './pass';
 import type { TypedArray, TypedArrayConstructor } from './typed-array';
 
 // Copies local to this module: the hot paths use them, and a module-level constant is one load,
@@ -142,7 +147,7 @@ let inspect: (arena: Arena) => number[];
  * }
  * ```
  */
-export class Arena implements Disposable {
+export class Arena implements Disposable, PassMemory {
   static {
     inspect = (arena) => {
       const out = list<number>();
@@ -171,6 +176,11 @@ export class Arena implements Disposable {
   #index = 0;
   /** The bytes of the blocks before the current one: used, tails included. */
   #before = 0;
+  /**
+   * The most bytes claimed at once, as of the last time `used` went down (a reset, a close, a
+   * free): `peak` is the larger of this and `used`, so the hot path keeps no high-water mark.
+   */
+  #peak = 0;
   #capacity: number;
   /** Buffers renewed here that the binding has yet to take in (see `ts/renewal.ts`). */
   readonly #adoptions = new Adoptions();
@@ -412,27 +422,56 @@ export class Arena implements Disposable {
    */
   scope(): Scope {
     this.#live();
-    const record = this.#scopes.open({
-      index: this.#index,
-      cursor: this.#cursor,
-      before: this.#before,
-      buffer: this.#buffer,
-      bias: this.#bias,
-      limit: this.#limit,
-    });
-    this.#limit = -1;
-    return new Scope(record, (closing) => this.#close(closing));
+    const task = TASKS === undefined ? undefined : TASKS.current();
+    return this.#openScope(task, task);
   }
+
+  /**
+   * Opens a scope for task `task`, refused if the innermost open scope belongs to a task other
+   * than `caller`'s (see {@link Arena.scoped}).
+   */
+  #openScope(caller: unknown, task: unknown): Scope {
+    this.#scopes.checkTask(caller);
+    const record = this.#scopes.open(
+      {
+        index: this.#index,
+        cursor: this.#cursor,
+        before: this.#before,
+        buffer: this.#buffer,
+        bias: this.#bias,
+        limit: this.#limit,
+      },
+      task,
+    );
+    this.#limit = -1;
+    return new Scope(record, this, this.#closer);
+  }
+
+  readonly #closer = (record: ScopeRecord): void => this.#close(record);
 
   /**
    * Runs `fn(arena)` in a new scope and closes the scope when `fn` returns or throws, or, if it
    * returns a promise, when the promise settles; returns what `fn` returns.
+   *
+   * For async work, this is how a scope knows its task: scopes nest per arena, in the order they
+   * were opened, so if another task opened a scope in the same arena while this one's is open,
+   * closing this one would end the other's. A scope opened meanwhile by another task (where the
+   * runtime can tell, with `AsyncLocalStorage`: Node, Bun, Deno) is refused with
+   * `ERR_INVALID_STATE`: give each concurrent task its own arena.
+   * @throws Error `ERR_INVALID_STATE` if a scope of this arena is open in another task.
    */
   scoped<R>(fn: (arena: this) => R): R {
     if (typeof fn !== 'function') {
       throw codedError('ERR_INVALID_ARG_TYPE', `fn must be a function; received ${describe(fn)}`);
     }
-    const scope = this.scope();
+    if (TASKS === undefined) return this.#scopedAs(undefined, undefined, fn);
+    const caller = TASKS.current();
+    const task = {};
+    return TASKS.run(task, () => this.#scopedAs(caller, task, fn));
+  }
+
+  #scopedAs<R>(caller: unknown, task: unknown, fn: (arena: this) => R): R {
+    const scope = this.#openScope(caller, task);
     let result: R;
     try {
       result = fn(this);
@@ -472,6 +511,7 @@ export class Arena implements Disposable {
     // Ends the scopes' buffers (here, or in the binding, which checks first: if it throws,
     // nothing changed).
     const renewed = this.#scopes.close(this.#reach, record);
+    this.#notePeak();
     if (renewed !== null) {
       for (let at = 0; at + 1 < renewed.length; at += 2) {
         (this.#blocks[renewed[at] as number] as Block).buffer = renewed[at + 1] as ArrayBuffer;
@@ -500,6 +540,7 @@ export class Arena implements Disposable {
     this.#live();
     const limit = resetLimit(mode);
     this.#holds.check('reset the arena');
+    this.#notePeak();
     const blocks = this.#blocks;
     if (mode === 'retain' && blocks.length === 1 && this.#renewHere(blocks[0] as Block)) {
       // The common case: no scope is open or left anything the binding must end, and the one
@@ -563,6 +604,51 @@ export class Arena implements Disposable {
       'ERR_FOREIGN_VIEW',
       'the view was not handed out by this arena since its last reset',
     );
+  }
+
+  /**
+   * The most bytes ever claimed at once (as `used` counts them) since the arena was made or the
+   * last {@link Arena.resetPeak}: run the work once in a growable arena, and `peak` is the
+   * capacity a fixed arena needs for it (each block's given-up tail included).
+   */
+  get peak(): number {
+    this.#live();
+    const used = this.#used();
+    return max(used, this.#peak);
+  }
+
+  /** Starts the high-water mark over from what is claimed now. */
+  resetPeak(): void {
+    this.#live();
+    this.#peak = this.#used();
+  }
+
+  #notePeak(): void {
+    const used = this.#used();
+    if (used > this.#peak) this.#peak = used;
+  }
+
+  /**
+   * Ends a view's life (the {@link PassMemory} call, so that one forward function runs on an
+   * arena, a scope or a planned pass). If `view` is the arena's last allocation, its bytes are
+   * claimable again (bumpalo's rule: only the last one can be given back in a bump arena);
+   * otherwise `free` only checks that the arena handed it out, and the bytes stay claimed until
+   * the reset or the close of its scope. The view is not detached either way: using it after
+   * `free` is a bug its next claim shows.
+   * @throws TypeError `ERR_INVALID_ARG_TYPE` if `view` is not a typed array or DataView; Error
+   *   `ERR_FOREIGN_VIEW` if this arena did not hand it out since its last reset (or the close of
+   *   its scope); `ERR_DISPOSED` after dispose.
+   */
+  free(view: ArrayBufferView): void {
+    this.#live();
+    checkView(view, 'view');
+    const at = byteOffsetOf(view) - this.#bias;
+    if (bufferOf(view) === this.#buffer && at >= 0 && at + byteLengthOf(view) === this.#cursor) {
+      this.#notePeak();
+      this.#cursor = at;
+      return;
+    }
+    this.offsetOf(view);
   }
 
   /** Bytes claimed since the last reset, padding and the given-up tails of blocks included. */

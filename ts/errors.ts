@@ -16,7 +16,7 @@ import {
   sliceText,
   toJSONText,
 } from './intrinsics';
-import { elementSize } from './typed-array';
+import { ACCEPTED, elementSize, HAS_FLOAT16 } from './typed-array';
 
 import native = require('./native');
 
@@ -46,7 +46,37 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** An error thrown by this package: a real `TypeError`, `RangeError` or `Error`, with a `code`. */
-export type MemoryError = (TypeError | RangeError | Error) & { readonly code: ErrorCode };
+export type MemoryError<C extends ErrorCode = ErrorCode> = (TypeError | RangeError | Error) & {
+  readonly code: C;
+};
+
+/**
+ * Whether `error` is an error of this package (with `code`, if given): a type guard for `catch`.
+ *
+ * ```ts
+ * try {
+ *   arena.alloc(Float32Array, 1 << 20);
+ * } catch (error) {
+ *   if (isMemoryError(error, 'ERR_ARENA_EXHAUSTED')) arena.reset();
+ *   else throw error;
+ * }
+ * ```
+ */
+export function isMemoryError<C extends ErrorCode = ErrorCode>(
+  error: unknown,
+  code?: C,
+): error is MemoryError<C> {
+  if (typeof error !== 'object' || error === null) return false;
+  const own = (error as { code?: unknown }).code;
+  if (typeof own !== 'string' || !hasOwnCode(own)) return false;
+  return code === undefined || own === code;
+}
+
+const objectHasOwn = Object.hasOwn;
+
+function hasOwnCode(code: string): code is ErrorCode {
+  return objectHasOwn(ERROR_CODES, code);
+}
 
 /** The largest alignment accepted: 64 KiB (the core's `MAX_ALIGNMENT`). */
 export const MAX_ALIGNMENT: number = native.MAX_ALIGNMENT;
@@ -186,9 +216,14 @@ export function checkType(type: unknown): number {
 
 // Out of line, as for `alignmentError`: `checkType` runs inside `Arena.alloc`.
 function typeArgumentError(type: unknown): Error & { code: ErrorCode } {
+  const received = describe(type);
+  const missing =
+    !HAS_FLOAT16 && received === 'function Float16Array'
+      ? ' (this runtime has no Float16Array of its own: Node 24+, current browsers)'
+      : '';
   return codedError(
     'ERR_INVALID_ARG_TYPE',
-    `type must be a typed array constructor (Float32Array, Uint8Array, ...); received ${describe(type)}`,
+    `type must be a typed array constructor of this runtime (${ACCEPTED})${missing}; received ${received}`,
   );
 }
 

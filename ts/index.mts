@@ -2,18 +2,21 @@
 
 export type {
   ArenaOptions,
+  AsyncPlanOptions,
   ErrorCode,
   Lifetime,
   MemoryError,
   MemoryPlanJSON,
   MemoryStats,
   PassMemory,
+  PlanAbortSignal,
   PlannedTensor,
   PlanOptions,
   PoolOptions,
   ResetMode,
   TypedArray,
   TypedArrayConstructor,
+  TypedArrayName,
 } from './index.js';
 export {
   Arena,
@@ -28,6 +31,7 @@ export {
   DEFAULT_CAPACITY,
   ERROR_CODES,
   holdAligned,
+  isMemoryError,
   MAX_ALIGNMENT,
   MemoryPlan,
   memoryBacking,

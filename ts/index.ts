@@ -18,7 +18,13 @@ export {
   holdAligned,
 } from './aligned';
 export { Arena, type ArenaOptions, DEFAULT_ALIGNMENT, type ResetMode } from './arena';
-export { ERROR_CODES, type ErrorCode, MAX_ALIGNMENT, type MemoryError } from './errors';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isMemoryError,
+  MAX_ALIGNMENT,
+  type MemoryError,
+} from './errors';
 export type { PassMemory, PlannedTensor } from './pass';
 export {
   type AsyncPlanOptions,
@@ -31,7 +37,7 @@ export {
 export { DEFAULT_CAPACITY, Pool, type PoolOptions } from './pool';
 export { PlannedPass } from './replay';
 export { Scope } from './scope';
-export type { TypedArray, TypedArrayConstructor } from './typed-array';
+export type { TypedArray, TypedArrayConstructor, TypedArrayName } from './typed-array';
 
 /** The native memory this library holds right now, across all objects and threads. */
 export interface MemoryStats {
@@ -61,7 +67,7 @@ export function memoryStats(): MemoryStats {
  * @throws TypeError `ERR_INVALID_ARG_TYPE` if `target` is not an ArrayBuffer or a view;
  *   Error `ERR_INVALID_STATE` if it is detached.
  */
-export function addressOf(target: ArrayBuffer | ArrayBufferView): bigint {
+export function addressOf(target: ArrayBufferLike | ArrayBufferView): bigint {
   if (typeof target !== 'object' || target === null) {
     throw codedError(
       'ERR_INVALID_ARG_TYPE',

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { constants } from 'node:buffer';
 
 import { loadFailure } from './loader';
@@ -26,11 +27,20 @@ function load(): typeof binding {
   }
 }
 
-const native: typeof binding & { readonly MAX_VIEW_LENGTH: number } = {
+const storage = new AsyncLocalStorage<object>();
+
+const native: typeof binding & {
+  readonly MAX_VIEW_LENGTH: number;
+  readonly TASKS: native.Tasks | undefined;
+} = {
   ...load(),
   // The most elements one typed array may have in this runtime (2 ** 32 in Node 20,
   // 2 ** 53 - 1 from Node 22): longer views cannot be cut.
   MAX_VIEW_LENGTH: constants.MAX_LENGTH,
+  TASKS: {
+    current: () => storage.getStore(),
+    run: (task, fn) => storage.run(task, fn),
+  },
 };
 
 // The binding's classes as types (`native.NativeArena`), beside the value above.
@@ -39,6 +49,17 @@ declare namespace native {
   export type NativeArena = binding.NativeArena;
   export type NativePool = binding.NativePool;
   export type MemoryStats = binding.MemoryStats;
+  /**
+   * Which async task code runs in, where the runtime can tell (`AsyncLocalStorage`): what a
+   * scope opened by `arena.scoped(fn)` records, so that a scope another task opens in the same
+   * arena meanwhile is refused (scopes nest per arena: closing the first would end the second's).
+   */
+  export interface Tasks {
+    /** The task code runs in now (`undefined` outside any `run`). */
+    current(): unknown;
+    /** Runs `fn` as task `task` (its awaits and callbacks too). */
+    run<R>(task: object, fn: () => R): R;
+  }
 }
 
 export = native;

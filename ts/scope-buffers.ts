@@ -21,6 +21,7 @@
  * @module
  */
 
+import { codedError } from './errors';
 import { append, bufferByteLength, list, max, min } from './intrinsics';
 import { type Adoptions, remember, renew, renewsHere, SPARE } from './renewal';
 
@@ -42,6 +43,8 @@ export interface ScopeRecord {
   readonly pending: boolean;
   /** How many buffers had been opened for scopes when this one opened. */
   readonly opened: number;
+  /** The async task it was opened for, where the runtime can tell (`Arena.scoped`). */
+  readonly task: unknown;
   closed: boolean;
 }
 
@@ -107,15 +110,33 @@ export class ScopeBuffers {
     return this.#touched > 0;
   }
 
-  /** Opens a scope at the arena's position (`at`, without `depth`, `opened` and `closed`). */
-  open(at: {
-    index: number;
-    cursor: number;
-    before: number;
-    buffer: ArrayBuffer;
-    bias: number;
-    limit: number;
-  }): ScopeRecord {
+  /**
+   * Refuses (`ERR_INVALID_STATE`) a scope opened from task `caller` if the innermost open scope
+   * belongs to another task: closing that one would end this one's (scopes nest per arena).
+   */
+  checkTask(caller: unknown): void {
+    const records = this.#records;
+    if (records.length === 0) return;
+    const task = (records[records.length - 1] as ScopeRecord).task;
+    if (task === undefined || task === caller) return;
+    throw codedError(
+      'ERR_INVALID_STATE',
+      'a scope of this arena is open in another async task (arena.scoped): scopes nest per arena, so closing it would end this one too; give each concurrent task its own arena',
+    );
+  }
+
+  /** Opens a scope at the arena's position (`at`), for task `task`. */
+  open(
+    at: {
+      index: number;
+      cursor: number;
+      before: number;
+      buffer: ArrayBuffer;
+      bias: number;
+      limit: number;
+    },
+    task: unknown,
+  ): ScopeRecord {
     const record: ScopeRecord = {
       depth: this.#records.length + 1,
       index: at.index,
@@ -126,6 +147,7 @@ export class ScopeBuffers {
       limit: at.limit,
       pending: this.#pending,
       opened: this.#opened.length,
+      task,
       closed: false,
     };
     append(this.#records, record);

@@ -11,7 +11,21 @@
  * @module
  */
 
+import { codedError } from './errors';
+import type { PassMemory } from './pass';
 import type { ScopeRecord } from './scope-buffers';
+import type { TypedArray, TypedArrayConstructor } from './typed-array';
+
+/** What a scope asks of its arena (the arena itself: a type, to keep the modules apart). */
+interface ScopeArena {
+  alloc<T extends TypedArray>(
+    type: TypedArrayConstructor<T>,
+    length: number,
+    alignment?: number,
+  ): T;
+  allocate(size: number, alignment?: number): Uint8Array;
+  free(view: ArrayBufferView): void;
+}
 
 /**
  * A scope of an {@link Arena}, made by `arena.scope()`. Close it with {@link Scope.close} or
@@ -26,14 +40,49 @@ import type { ScopeRecord } from './scope-buffers';
  * } // `hidden` is detached, `output` is not, and the arena is back where it was
  * ```
  */
-export class Scope implements Disposable {
+export class Scope implements Disposable, PassMemory {
   readonly #record: ScopeRecord;
+  readonly #arena: ScopeArena;
   readonly #close: (record: ScopeRecord) => void;
 
   /** @internal Made by `Arena.scope()`. */
-  constructor(record: ScopeRecord, close: (record: ScopeRecord) => void) {
+  constructor(record: ScopeRecord, arena: ScopeArena, close: (record: ScopeRecord) => void) {
     this.#record = record;
+    this.#arena = arena;
     this.#close = close;
+  }
+
+  /**
+   * `arena.alloc(type, length, alignment)` while the scope is open (the {@link PassMemory}
+   * call): what is claimed belongs to the innermost open scope, this one unless one was opened
+   * inside it.
+   * @throws Error `ERR_INVALID_STATE` once the scope is closed; as `Arena.alloc` otherwise.
+   */
+  alloc<T extends TypedArray>(
+    type: TypedArrayConstructor<T>,
+    length: number,
+    alignment?: number,
+  ): T {
+    this.#open();
+    return this.#arena.alloc(type, length, alignment);
+  }
+
+  /** `arena.allocate(size, alignment)` while the scope is open (see {@link Scope.alloc}). */
+  allocate(size: number, alignment?: number): Uint8Array {
+    this.#open();
+    return this.#arena.allocate(size, alignment);
+  }
+
+  /** `arena.free(view)` while the scope is open (see `Arena.free`). */
+  free(view: ArrayBufferView): void {
+    this.#open();
+    this.#arena.free(view);
+  }
+
+  #open(): void {
+    if (this.#record.closed) {
+      throw codedError('ERR_INVALID_STATE', 'the scope is closed: allocate from an open one');
+    }
   }
 
   /** Whether the scope has been closed (by itself, an enclosing scope, reset or dispose). */

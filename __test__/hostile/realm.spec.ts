@@ -12,7 +12,7 @@ import native = require('../../ts/native');
 import { throwsCode } from '../helpers';
 import { byteLengthOf, inChild, patched } from './tamper';
 
-const fakeTransfer = (target: () => ArrayBuffer) => ({
+const fakeTransfer = (target: () => ArrayBufferLike) => ({
   value(this: ArrayBuffer) {
     return target();
   },

@@ -11,7 +11,7 @@ import { patched, TYPED_ARRAY_PROTOTYPE } from './tamper';
 
 test('a patched fill that allocates during a zeroing cannot make two live slots share bytes', (t) => {
   const pool = new Pool(Float32Array, 4, { initialCapacity: 8, zero: true });
-  const live = new Set<Float32Array<ArrayBuffer>>();
+  const live = new Set<Float32Array>();
   for (let i = 0; i < 8; i++) live.add(pool.allocate());
   for (const view of [...live].slice(0, 4)) {
     pool.deallocate(view);
@@ -19,7 +19,7 @@ test('a patched fill that allocates during a zeroing cannot make two live slots 
   }
   pool.clear();
   live.clear();
-  const reentered: Float32Array<ArrayBuffer>[] = [];
+  const reentered: Float32Array[] = [];
   patched(
     TYPED_ARRAY_PROTOTYPE,
     'fill',
