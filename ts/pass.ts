@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TypedArray, TypedArrayConstructor } from './typed-array';
+import type { TypedArray, TypedArrayConstructor, TypedArrayName } from './typed-array';
 
 /** What a pass sees while it is recorded and while it is replayed: an arena's allocation calls. */
 export interface PassMemory {
@@ -30,7 +30,17 @@ export interface PlannedTensor {
   /** Whether the pass freed it (at step `end`), rather than keeping it to the end. */
   readonly freed: boolean;
   /** The typed array type it was allocated as (`'Uint8Array'` for `allocate`), if recorded. */
-  readonly type?: string;
+  readonly type?: TypedArrayName;
   /** Its length in elements, if recorded. */
   readonly length?: number;
 }
+
+/**
+ * A pass: a function of the memory it allocates from, run synchronously. Its return value is
+ * its own; a promise is refused, by the type (`R` may not be a promise) and at run time: a plan
+ * records the order of allocations, which an `await` would make depend on timing.
+ */
+export type Pass<R> = (mem: PassMemory) => R & Synchronous<R>;
+
+/** `unknown` for a value that is not a promise, `never` for one that is. */
+export type Synchronous<R> = R extends PromiseLike<unknown> ? never : unknown;

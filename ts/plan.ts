@@ -26,7 +26,7 @@ import {
   SafeMap,
   SafeUint8Array,
 } from './intrinsics';
-import type { PassMemory, PlannedTensor } from './pass';
+import type { Pass, PassMemory, PlannedTensor } from './pass';
 import { createPass, type PlannedPass } from './replay';
 import {
   elementSize,
@@ -168,7 +168,7 @@ export class MemoryPlan {
    *   of `Arena.alloc`; Error `ERR_PLAN_MISMATCH` if `pass` frees a view twice or one it did not
    *   get from `mem`.
    */
-  static record(pass: (mem: PassMemory) => void, options: PlanOptions = {}): MemoryPlan {
+  static record<R>(pass: Pass<R>, options: PlanOptions = {}): MemoryPlan {
     const budget = checkOptions(options);
     const tensors = recordPass(pass);
     return new MemoryPlan(CREATE, tensors, plan(native.planLifetimes, tensors, budget));
@@ -180,8 +180,8 @@ export class MemoryPlan {
    * @returns a promise of the plan; it rejects with what `record` throws, and with Error
    *   `ERR_ABORTED` (`name` `'AbortError'`) once `options.signal` aborts: the search stops.
    */
-  static async recordAsync(
-    pass: (mem: PassMemory) => void,
+  static async recordAsync<R>(
+    pass: Pass<R>,
     options: AsyncPlanOptions = {},
   ): Promise<MemoryPlan> {
     const budget = checkOptions(options);
@@ -502,6 +502,16 @@ function freedColumn(tensors: readonly PlannedTensor[]): Uint8Array {
   return freed;
 }
 
+function asyncPass(): Error {
+  return codedError(
+    'ERR_INVALID_ARG_VALUE',
+    'pass must be synchronous: a plan records the order of allocations, which awaits would make depend on timing',
+  );
+}
+
+const getPrototypeOf = Reflect.getPrototypeOf;
+const AsyncFunctionPrototype: object | null = getPrototypeOf(async () => {});
+
 /** Made by this module only: the constructor's guard (see {@link MemoryPlan}). */
 const CREATE: unique symbol = Symbol('MemoryPlan');
 const freeze = Object.freeze;
@@ -534,10 +544,13 @@ function plan(
 }
 
 /** Runs `pass` against a recorder and returns what it allocated. */
-function recordPass(pass: (mem: PassMemory) => void): PlannedTensor[] {
+function recordPass<R>(pass: Pass<R>): PlannedTensor[] {
   if (typeof pass !== 'function') {
     throw codedError('ERR_INVALID_ARG_TYPE', `pass must be a function; received ${describe(pass)}`);
   }
+  // An async function is refused before it runs (one compiled to generators only after: its
+  // promise is then awaited quietly, below).
+  if (getPrototypeOf(pass) === AsyncFunctionPrototype) throw asyncPass();
   const recorder = new Recorder();
   try {
     const result: unknown = pass(recorder);
@@ -545,10 +558,7 @@ function recordPass(pass: (mem: PassMemory) => void): PlannedTensor[] {
       // The abandoned promise must not reject unhandled (that ends the process): awaiting it
       // handles it. Its later calls on `mem` find the recording over, and throw there.
       void settleQuietly(result);
-      throw codedError(
-        'ERR_INVALID_ARG_VALUE',
-        'pass must be synchronous: a plan records the order of allocations, which awaits would make depend on timing',
-      );
+      throw asyncPass();
     }
   } finally {
     recorder.close();
