@@ -180,10 +180,7 @@ export class MemoryPlan {
    * @returns a promise of the plan; it rejects with what `record` throws, and with Error
    *   `ERR_ABORTED` (`name` `'AbortError'`) once `options.signal` aborts: the search stops.
    */
-  static async recordAsync<R>(
-    pass: Pass<R>,
-    options: AsyncPlanOptions = {},
-  ): Promise<MemoryPlan> {
+  static async recordAsync<R>(pass: Pass<R>, options: AsyncPlanOptions = {}): Promise<MemoryPlan> {
     const budget = checkOptions(options);
     const signal = checkSignal(options);
     const tensors = recordPass(pass);
