@@ -96,3 +96,26 @@ test('the same error says the same thing on both sides', (t) => {
     t.throws(() => block.handle.free())?.message,
   );
 });
+
+test('isMemoryError knows the errors of this package, by code', (t) => {
+  let caught: unknown;
+  try {
+    new memory.Arena(16).allocate(64);
+  } catch (error) {
+    caught = error;
+  }
+  t.true(memory.isMemoryError(caught));
+  t.true(memory.isMemoryError(caught, 'ERR_ARENA_EXHAUSTED'));
+  t.false(memory.isMemoryError(caught, 'ERR_DISPOSED'));
+  if (memory.isMemoryError(caught)) t.true(caught instanceof RangeError);
+  for (const other of [
+    new Error('plain'),
+    Object.assign(new Error('foreign code'), { code: 'ENOENT' }),
+    { code: 'ERR_ARENA_EXHAUSTED', message: 'not an error' },
+    'ERR_DISPOSED',
+    null,
+    undefined,
+  ]) {
+    t.false(memory.isMemoryError(other), String(other));
+  }
+});

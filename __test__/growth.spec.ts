@@ -140,3 +140,37 @@ test('dispose frees every block and detaches every view', (t) => {
   for (const view of views) t.is(view.byteLength, 0);
   throwsCode(t, () => arena.blocks, Error, 'ERR_DISPOSED');
 });
+
+test('peak is the most ever claimed: a fixed arena of that capacity runs the same work', (t) => {
+  const work = (arena: Arena) => {
+    const a = arena.alloc(Float32Array, 100);
+    {
+      using scope = arena.scope();
+      scope.alloc(Float64Array, 300, 64);
+      scope.allocate(1000);
+    }
+    arena.free(arena.alloc(Uint8Array, 50));
+    arena.alloc(Float32Array, 10);
+    return a;
+  };
+  using growable = new Arena(64, { growable: true });
+  t.is(growable.peak, 0);
+  work(growable);
+  const peak = growable.peak;
+  t.true(peak > growable.used, 'the scope claimed more than is claimed now');
+  growable.reset();
+  t.is(growable.peak, peak, 'a reset keeps the mark');
+  growable.resetPeak();
+  t.is(growable.peak, 0, 'resetPeak starts it over from what is claimed now');
+  work(growable);
+  t.true(growable.peak <= peak, 'the retained block needs no tails: no more than before');
+
+  using fixed = new Arena(peak);
+  t.notThrows(() => work(fixed));
+  t.true(fixed.peak <= peak, 'one block has no given-up tails: at most the growable figure');
+  // A fixed arena's peak is exact: one byte less does not do.
+  using exact = new Arena(fixed.peak);
+  t.notThrows(() => work(exact));
+  using smaller = new Arena(fixed.peak - 1);
+  throwsCode(t, () => work(smaller), RangeError, 'ERR_ARENA_EXHAUSTED');
+});

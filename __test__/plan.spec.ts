@@ -1,9 +1,13 @@
 // Memory plans: recording a pass, planning explicit lifetimes, the plan's figures and its JSON.
 // The invariant that matters most: tensors whose lifetimes meet never share a byte.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
 import test from 'ava';
 import fc from 'fast-check';
 
 import { addressOf, type Lifetime, MemoryPlan, memoryStats, type PassMemory } from '../ts/index';
+import type { AsyncPassesSeen } from './fixtures/async-passes';
 import { throwsCode } from './helpers';
 
 /** A small network's pass: each layer's output feeds the next; temporaries die at once. */
@@ -102,6 +106,26 @@ test('record frees what the pass allocated when it throws, and refuses async pas
     kept = mem;
   });
   throwsCode(t, () => kept?.alloc(Float32Array, 4), Error, 'ERR_INVALID_STATE');
+});
+
+test('no pass that returns a promise leaves an unhandled rejection (a child process would exit non-zero)', (t) => {
+  const child = spawnSync(
+    process.execPath,
+    ['--import=tsx', path.join(__dirname, 'fixtures', 'async-passes.ts')],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  t.is(child.status, 0, child.stderr);
+  const seen = JSON.parse(child.stdout) as AsyncPassesSeen;
+  t.deepEqual(seen.codes, [
+    'ERR_INVALID_ARG_VALUE', // record(async fn): refused before it runs
+    'ERR_INVALID_ARG_VALUE', // record(fn returning a promise): refused after
+    'ERR_INVALID_ARG_VALUE', // record(fn returning a misbehaving thenable)
+    'ERR_INVALID_ARG_VALUE', // recordAsync(async fn): its promise rejects
+    'ERR_PLAN_MISMATCH', // an async replayed run that departs from its plan
+    'LAYER', // arena.scoped(async fn) passes the pass's own error on
+  ]);
+  t.is(seen.ran, 2, 'the async functions never ran');
+  t.true(seen.clean, 'every counter back where it was');
 });
 
 test('fromLifetimes plans explicit lifetimes; conflicting tensors never overlap', (t) => {

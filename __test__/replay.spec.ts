@@ -100,6 +100,26 @@ test('a pass that departs from its plan gets ERR_PLAN_MISMATCH, and the next run
       },
       /the plan has the end of the pass/,
     ],
+    [
+      'stopping early (2 of 7 steps)',
+      (mem) => {
+        mem.alloc(Float32Array, 64);
+        mem.alloc(Float32Array, 256, 64);
+      },
+      /step 2: the plan has free of tensor 0, the pass asked for the end of the pass/,
+    ],
+    [
+      'its last free skipped',
+      (mem) => {
+        const x = mem.alloc(Float32Array, 64);
+        const h = mem.alloc(Float32Array, 256, 64);
+        mem.free(x);
+        mem.alloc(Float32Array, 64);
+        mem.free(h);
+        mem.allocate(32);
+      },
+      /step 6: the plan has free of tensor 3, the pass asked for the end of the pass/,
+    ],
   ];
   for (const [name, departure, message] of cases) {
     const error = throwsCode(t, () => replay.run(departure), Error, 'ERR_PLAN_MISMATCH');
@@ -110,6 +130,21 @@ test('a pass that departs from its plan gets ERR_PLAN_MISMATCH, and the next run
       `${name}: the next run starts clean`,
     );
   }
+});
+
+test('an async run that stops early is rejected with ERR_PLAN_MISMATCH; the next run starts clean', async (t) => {
+  const plan = MemoryPlan.record((mem) => pass(mem));
+  using replay = plan.instantiate();
+  const early = replay.run(async (mem) => {
+    mem.alloc(Float32Array, 64);
+    await null;
+  });
+  const error = await t.throwsAsync(early, { message: /step 1: the plan has alloc of tensor 1/ });
+  t.is((error as Error & { code?: string }).code, 'ERR_PLAN_MISMATCH');
+  t.is<ArrayBufferView | undefined, ArrayBufferView | undefined>(
+    replay.run((mem) => pass(mem)),
+    replay.views[2],
+  );
 });
 
 test('poison makes a use after free visible; without it the memory just serves the next tensor', (t) => {
@@ -133,13 +168,15 @@ test('poison makes a use after free visible; without it the memory just serves t
   }
 });
 
-test('planned from lifetimes: each tensor gets its view at its first use', (t) => {
+test('planned from lifetimes: each tensor gets its view at its first use, bytes before', (t) => {
   const plan = MemoryPlan.fromLifetimes([
     { size: 256, start: 0, end: 1 },
     { size: 64, start: 1, end: 2 },
   ]);
   using replay = plan.instantiate();
-  t.deepEqual(replay.views, [undefined, undefined]);
+  const [first, second] = replay.views;
+  t.true(first instanceof Uint8Array && first.byteLength === 256, 'bytes before the first use');
+  t.true(second instanceof Uint8Array && second.byteLength === 64);
   const run = () =>
     replay.run((mem) => {
       const a = mem.alloc(Float32Array, 64);
@@ -151,6 +188,8 @@ test('planned from lifetimes: each tensor gets its view at its first use', (t) =
   const [a, b] = run();
   t.deepEqual(run(), [a, b], 'the same views on the next run');
   t.true(a instanceof Float32Array && b instanceof Uint8Array);
+  t.deepEqual(replay.views, [a, b], 'views of the types first used');
+  t.is(addressOf(a as Float32Array), addressOf(first as Uint8Array), 'over the same bytes');
   throwsCode(t, () => replay.run((mem) => mem.alloc(Float32Array, 65)), Error, 'ERR_PLAN_MISMATCH');
 });
 

@@ -630,8 +630,9 @@ export class Arena implements Disposable, PassMemory {
 
   /**
    * Ends a view's life (the {@link PassMemory} call, so that one forward function runs on an
-   * arena, a scope or a planned pass). If `view` is the arena's last allocation, its bytes are
-   * claimable again (bumpalo's rule: only the last one can be given back in a bump arena);
+   * arena, a scope or a planned pass). If `view` is the arena's last allocation (in the innermost
+   * open scope, if one is), its bytes are claimable again (bumpalo's rule: only the last one can
+   * be given back in a bump arena);
    * otherwise `free` only checks that the arena handed it out, and the bytes stay claimed until
    * the reset or the close of its scope. The view is not detached either way: using it after
    * `free` is a bug its next claim shows.
@@ -643,7 +644,12 @@ export class Arena implements Disposable, PassMemory {
     this.#live();
     checkView(view, 'view');
     const at = byteOffsetOf(view) - this.#bias;
-    if (bufferOf(view) === this.#buffer && at >= 0 && at + byteLengthOf(view) === this.#cursor) {
+    if (
+      bufferOf(view) === this.#buffer &&
+      at >= this.#scopes.floorIn(this.#index) &&
+      at >= 0 &&
+      at + byteLengthOf(view) === this.#cursor
+    ) {
       this.#notePeak();
       this.#cursor = at;
       return;

@@ -51,7 +51,8 @@ export type MemoryError<C extends ErrorCode = ErrorCode> = (TypeError | RangeErr
 };
 
 /**
- * Whether `error` is an error of this package (with `code`, if given): a type guard for `catch`.
+ * Whether `error` is an error of this package: an `Error` whose `code` is one of {@link ErrorCode}
+ * (`code`, if given). A type guard for `catch`.
  *
  * ```ts
  * try {
@@ -66,7 +67,7 @@ export function isMemoryError<C extends ErrorCode = ErrorCode>(
   error: unknown,
   code?: C,
 ): error is MemoryError<C> {
-  if (typeof error !== 'object' || error === null) return false;
+  if (!(error instanceof SafeError)) return false;
   const own = (error as { code?: unknown }).code;
   if (typeof own !== 'string' || !hasOwnCode(own)) return false;
   return code === undefined || own === code;

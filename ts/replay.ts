@@ -48,6 +48,7 @@ import {
 import type { PassMemory, PlannedTensor } from './pass';
 import {
   elementSize,
+  isFloatName,
   type TypedArray,
   type TypedArrayConstructor,
   typeName,
@@ -360,12 +361,16 @@ export class PlannedPass implements Disposable, PassMemory {
     return codedError('ERR_BUSY', `cannot ${doing}`);
   }
 
-  /** Every tensor's view, in allocation order (a tensor planned from lifetimes alone: its first use's). */
-  get views(): readonly (TypedArray | undefined)[] {
+  /**
+   * Every tensor's view, in tensor order, of its recorded type. A tensor planned from lifetimes
+   * alone has the type of its first use; before that, a `Uint8Array` over its bytes.
+   */
+  get views(): readonly TypedArray[] {
     this.#live();
-    const views = list<TypedArray | undefined>();
+    const views = list<TypedArray>();
     for (let at = 0; at < this.#slots.length; at++) {
-      append(views, (this.#slots[at] as Slot).view);
+      const view = (this.#slots[at] as Slot).view;
+      append(views, view ?? this.#cut(this.#shared, SafeUint8Array, at));
     }
     return publicArray(views);
   }
@@ -458,8 +463,7 @@ function opsOf(tensors: readonly PlannedTensor[]): Int32Array {
  */
 function poison(view: ArrayBufferView): void {
   if (byteLengthOf(view) === 0) return;
-  const name = typedArrayName(view);
-  if (name === 'Float32Array' || name === 'Float64Array') fillView(view, Number.NaN);
+  if (isFloatName(typedArrayName(view))) fillView(view, Number.NaN);
   else {
     fillView(new SafeUint8Array(bufferOf(view), byteOffsetOf(view), byteLengthOf(view)), 0xde);
   }

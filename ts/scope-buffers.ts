@@ -156,6 +156,18 @@ export class ScopeBuffers {
     return record;
   }
 
+  /**
+   * The lowest cursor in block `index` that the innermost open scope claimed from (0 if it opened
+   * in an earlier block; 0 with no scope open): a free below it would give back bytes the scope
+   * does not own.
+   */
+  floorIn(index: number): number {
+    const records = this.#records;
+    if (records.length === 0) return 0;
+    const innermost = records[records.length - 1] as ScopeRecord;
+    return innermost.index === index ? innermost.cursor : 0;
+  }
+
   /** Whether `record` is one of the open scopes. */
   isOpen(record: ScopeRecord): boolean {
     return !record.closed && this.#records[record.depth - 1] === record;
