@@ -49,41 +49,47 @@ withFloat16('pools and aligned buffers take Float16Array', (t) => {
   alignedDelete(aligned);
 });
 
-withFloat16('plans record, replay and save Float16Array tensors; poison fills them with NaN', (t) => {
-  const type = F16 as TypedArrayConstructor<TypedArray>;
-  const plan = MemoryPlan.record((mem) => {
-    const a = mem.alloc(type, 10);
-    const b = mem.alloc(Float32Array, 4);
-    mem.free(a);
-    return b;
-  });
-  t.is(plan.tensors[0]?.type, 'Float16Array');
-  const loaded = MemoryPlan.fromJSON(JSON.parse(JSON.stringify(plan)));
-  t.is(loaded.tensors[0]?.type, 'Float16Array');
-  using pass = loaded.instantiate({ poison: true });
-  let half: TypedArray | undefined;
-  pass.run((mem) => {
-    half = mem.alloc(type, 10);
-    mem.alloc(Float32Array, 4);
-    mem.free(half);
-  });
-  t.true(half instanceof type);
-  t.true(Number.isNaN(half?.[0]), 'a freed Float16Array reads NaN');
-  t.is(pass.views[0], half);
-});
+withFloat16(
+  'plans record, replay and save Float16Array tensors; poison fills them with NaN',
+  (t) => {
+    const type = F16 as TypedArrayConstructor<TypedArray>;
+    const plan = MemoryPlan.record((mem) => {
+      const a = mem.alloc(type, 10);
+      const b = mem.alloc(Float32Array, 4);
+      mem.free(a);
+      return b;
+    });
+    t.is(plan.tensors[0]?.type, 'Float16Array');
+    const loaded = MemoryPlan.fromJSON(JSON.parse(JSON.stringify(plan)));
+    t.is(loaded.tensors[0]?.type, 'Float16Array');
+    using pass = loaded.instantiate({ poison: true });
+    let half: TypedArray | undefined;
+    pass.run((mem) => {
+      half = mem.alloc(type, 10);
+      mem.alloc(Float32Array, 4);
+      mem.free(half);
+    });
+    t.true(half instanceof type);
+    t.true(Number.isNaN(half?.[0]), 'a freed Float16Array reads NaN');
+    t.is(pass.views[0], half);
+  },
+);
 
-withoutFloat16('without Float16Array, a stand-in of that name gets an error naming the accepted types', (t) => {
-  class Float16Array {
-    static readonly BYTES_PER_ELEMENT = 2;
-  }
-  using arena = new Arena(64);
-  const error = throwsCode(
-    t,
-    () => arena.alloc(Float16Array as never, 4),
-    TypeError,
-    'ERR_INVALID_ARG_TYPE',
-  );
-  t.regex(error.message, /\(Int8Array, Uint8Array, .*BigUint64Array\)/);
-  t.regex(error.message, /this runtime has no Float16Array of its own: Node 24\+/);
-  t.is(arena.used, 0);
-});
+withoutFloat16(
+  'without Float16Array, a stand-in of that name gets an error naming the accepted types',
+  (t) => {
+    class Float16Array {
+      static readonly BYTES_PER_ELEMENT = 2;
+    }
+    using arena = new Arena(64);
+    const error = throwsCode(
+      t,
+      () => arena.alloc(Float16Array as never, 4),
+      TypeError,
+      'ERR_INVALID_ARG_TYPE',
+    );
+    t.regex(error.message, /\(Int8Array, Uint8Array, .*BigUint64Array\)/);
+    t.regex(error.message, /this runtime has no Float16Array of its own: Node 24\+/);
+    t.is(arena.used, 0);
+  },
+);

@@ -271,9 +271,7 @@ function startProjectRuns() {
   const typeChecks = {};
   for (const name of TYPE_PROJECTS) {
     const config = `tsconfig.${name}.json`;
-    typeChecks[name] = started(() =>
-      run(process.execPath, [tsc, '-p', config], { cwd: project }),
-    );
+    typeChecks[name] = started(() => run(process.execPath, [tsc, '-p', config], { cwd: project }));
   }
   runs = {
     require: nodeJson('require.cjs', [platformPackage]),
