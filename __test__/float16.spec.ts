@@ -78,9 +78,9 @@ withFloat16(
 withoutFloat16(
   'without Float16Array, a stand-in of that name gets an error naming the accepted types',
   (t) => {
-    class Float16Array {
-      static readonly BYTES_PER_ELEMENT = 2;
-    }
+    // A polyfill's constructor, as a user might load one.
+    const Float16Array = function Float16Array() {};
+    Float16Array.BYTES_PER_ELEMENT = 2;
     using arena = new Arena(64);
     const error = throwsCode(
       t,
