@@ -23,6 +23,8 @@ const BACKING_DEPENDENT = {
   'cage.spec.ts': 'the switch at the first block: a forced V8 backing never meets the cage',
   'differential.spec.ts': "the facade against the core's rules over real blocks, on each backing",
   'gc.spec.ts': 'blocks freed by the finalizers of their buffers, which differ per backing',
+  'float16.spec.ts':
+    'Float16Array views of arena, scope (window or shadow), pool and aligned blocks',
   'growth.spec.ts': 'a growing arena makes and frees blocks: their alignment and addresses',
   'hold.spec.ts': 'native I/O into external or V8-owned buffers while reset and dispose wait',
   'hostile/holds.spec.ts': 'hold tokens over real native I/O into external or V8-owned buffers',
@@ -36,6 +38,8 @@ const BACKING_DEPENDENT = {
     'renewals by transfer() (external) or structuredClone (V8), checked natively against lies',
   'hostile/reentry.spec.ts': 'zeroing and growth of pool chunks, whose buffers differ per backing',
   'memory.spec.ts': "memoryBacking() reports the variable; stats count each backing's block sizes",
+  'pass-memory.spec.ts':
+    "one forward function on an arena, its scopes (windows or shadows) and a planned pass; free's rewind",
   'pool.spec.ts': 'pool chunks: slot alignment, clear renews the buffers, growth, dispose',
   'properties.spec.ts': 'random sequences over real addresses: alignment, no overlap, data kept',
   'reset.spec.ts': 'reset modes renew, keep or free the blocks, and detach every view',

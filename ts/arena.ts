@@ -42,8 +42,8 @@ import {
   SafeUint8Array,
 } from './intrinsics';
 import { Adoptions, BASE, remember, renew, renewsHere } from './renewal';
-import { Scope } from './scope';
-import { type BlockFacts, type Opened, ScopeBuffers, type ScopeRecord } from './scope-buffers';
+import { Scope, type ScopeHost } from './scope';
+import { type BlockFacts, ScopeBuffers } from './scope-buffers';
 
 import native = require('./native');
 
@@ -112,23 +112,6 @@ function toBlock(parts: Parts): Block {
  */
 function padding(address: number, alignment: number): number {
   return -address & (alignment - 1);
-}
-
-/** Where a claim lands outside the hot path: everything the arena commits once the view is cut. */
-interface Move {
-  readonly buffer: ArrayBuffer;
-  readonly bias: number;
-  readonly limit: number;
-  readonly index: number;
-  readonly before: number;
-  readonly cursor: number;
-  readonly misalignment: number;
-  /** A scope's new buffer in the current block, or `null`. */
-  readonly opened: Opened | null;
-  /** Whether the innermost scope moved to another block (it then cuts from its base buffer). */
-  readonly entered: boolean;
-  /** A block the arena grew by, or `null`. */
-  readonly grown: Block | null;
 }
 
 /** Reads a private field for {@link blockMisalignments}; set by the class's static block. */
@@ -302,48 +285,33 @@ export class Arena implements Disposable, PassMemory {
    */
   #claimSlow(size: number, alignment: number): number {
     this.#live();
-    const move = this.#move(size, alignment);
-    this.#buffer = move.buffer;
-    this.#bias = move.bias;
-    this.#limit = move.limit;
-    this.#index = move.index;
-    this.#before = move.before;
-    this.#misalignment = move.misalignment;
-    this.#cursor = move.cursor;
-    if (move.grown !== null) {
-      append(this.#blocks, move.grown);
-      this.#capacity += move.grown.size;
-    }
-    if (move.opened !== null || move.entered) this.#scopes.commit(move.opened);
-    const offset = move.cursor + padding(move.misalignment + move.cursor, alignment);
+    this.#move(size, alignment);
+    const cursor = this.#cursor;
+    const offset = cursor + padding(this.#misalignment + cursor, alignment);
     this.#next = offset + size;
-    return move.bias + offset;
+    return this.#bias + offset;
   }
 
   /**
-   * Where a claim the hot path refused lands: a buffer of its own for the innermost scope in the
-   * current block, else the next block with room, else a new block if the arena may grow.
-   * Commits nothing; the native side may have made a buffer, which it ends if never used.
+   * Moves the arena to where a claim the hot path refused lands: a buffer of its own for the
+   * innermost scope in the current block, else the next block with room, else a new block if
+   * the arena may grow. What may throw (a native call, exhaustion) comes before any field is
+   * written: a move that throws changes nothing (the native side may have made a buffer, which
+   * it ends if never used). No object is made for the move: a scope's first claim is the common
+   * slow path, and its garbage is what a scope per layer costs in GCs (docs/design.md).
    */
-  #move(size: number, alignment: number): Move {
+  #move(size: number, alignment: number): void {
     const index = this.#index;
     const block = this.#blocks[index] as Block;
     const cursor = this.#cursor;
     const offset = cursor + padding(this.#misalignment + cursor, alignment);
-    if (offset <= block.size && size <= block.size - offset && this.#scopes.depth > 0) {
-      const cut = this.#scopes.bufferFor(this.#reach, index, block, offset, size);
-      return {
-        buffer: cut.buffer,
-        bias: cut.bias,
-        limit: cut.limit,
-        index,
-        before: this.#before,
-        cursor,
-        misalignment: this.#misalignment,
-        opened: cut,
-        entered: false,
-        grown: null,
-      };
+    const scopes = this.#scopes;
+    if (offset <= block.size && size <= block.size - offset && scopes.depth > 0) {
+      this.#buffer = scopes.bufferFor(this.#reach, index, block, offset, size);
+      this.#bias = scopes.cutBias;
+      this.#limit = scopes.cutLimit;
+      scopes.commit(true);
+      return;
     }
     const blocks = this.#blocks;
     let before = this.#before + block.size;
@@ -351,17 +319,19 @@ export class Arena implements Disposable, PassMemory {
       const candidate = blocks[next] as Block;
       const at = padding(candidate.misalignment, alignment);
       if (at <= candidate.size && size <= candidate.size - at) {
-        return this.#enter(next, candidate, before);
+        this.#enter(next, candidate, before);
+        return;
       }
       before += candidate.size;
     }
     if (!this.#growable) throw this.#exhausted(size, alignment);
-    const depth = this.#scopes.touch();
+    const depth = scopes.touch();
     const parts = this.#native().grow(size, alignment, this.#capacity - this.#used(), depth);
     const grown = toBlock(parts);
     remember(grown.buffer);
-    const moved = this.#enterBlock(blocks.length, grown, before, grown.buffer);
-    return { ...moved, grown };
+    append(blocks, grown);
+    this.#capacity += grown.size;
+    this.#enterBlock(blocks.length - 1, grown, before, grown.buffer);
   }
 
   /**
@@ -369,7 +339,7 @@ export class Arena implements Disposable, PassMemory {
    * it is live (claims only move forward), so the innermost scope, if any, cuts from its base
    * buffer, which the native side renews when that scope closes.
    */
-  #enter(index: number, block: Block, before: number): Move {
+  #enter(index: number, block: Block, before: number): void {
     let buffer = block.buffer;
     if (this.#scopes.depth > 0) {
       buffer = this.#scopes.enter(this.#reach, index);
@@ -377,22 +347,19 @@ export class Arena implements Disposable, PassMemory {
     } else if (bufferByteLength(buffer) === 0) {
       throw this.#movedAway();
     }
-    return this.#enterBlock(index, block, before, buffer);
+    this.#enterBlock(index, block, before, buffer);
   }
 
-  #enterBlock(index: number, block: Block, before: number, buffer: ArrayBuffer): Move {
-    return {
-      buffer,
-      bias: block.start,
-      limit: block.size,
-      index,
-      before,
-      cursor: 0,
-      misalignment: block.misalignment,
-      opened: null,
-      entered: this.#scopes.depth > 0,
-      grown: null,
-    };
+  /** Commits a move to block `index`, cutting from `buffer`. */
+  #enterBlock(index: number, block: Block, before: number, buffer: ArrayBuffer): void {
+    this.#buffer = buffer;
+    this.#bias = block.start;
+    this.#limit = block.size;
+    this.#index = index;
+    this.#before = before;
+    this.#cursor = 0;
+    this.#misalignment = block.misalignment;
+    if (this.#scopes.depth > 0) this.#scopes.commit(false);
   }
 
   #exhausted(size: number, alignment: number): Error & { code: ErrorCode } {
@@ -432,22 +399,25 @@ export class Arena implements Disposable, PassMemory {
    */
   #openScope(caller: unknown, task: unknown): Scope {
     this.#scopes.checkTask(caller);
-    const record = this.#scopes.open(
-      {
-        index: this.#index,
-        cursor: this.#cursor,
-        before: this.#before,
-        buffer: this.#buffer,
-        bias: this.#bias,
-        limit: this.#limit,
-      },
+    const serial = this.#scopes.open(
+      this.#index,
+      this.#cursor,
+      this.#before,
+      this.#buffer,
+      this.#bias,
+      this.#limit,
       task,
     );
     this.#limit = -1;
-    return new Scope(record, this, this.#closer);
+    return new Scope(this.#host, this.#scopes.depth, serial);
   }
 
-  readonly #closer = (record: ScopeRecord): void => this.#close(record);
+  /** What this arena's scopes call: made once, so that a scope is one small object. */
+  readonly #host: ScopeHost = {
+    arena: this,
+    close: (depth, serial) => this.#close(depth, serial),
+    isOpen: (depth, serial) => this.#scopes.isOpen(depth, serial),
+  };
 
   /**
    * Runs `fn(arena)` in a new scope and closes the scope when `fn` returns or throws, or, if it
@@ -502,28 +472,35 @@ export class Arena implements Disposable, PassMemory {
     return this.#holds.take(work, this, this.#scopes.depth);
   }
 
-  /** Closes `record`'s scope and every scope opened after it. */
-  #close(record: ScopeRecord): void {
-    if (record.closed) return;
+  /** Closes the scope opened as `serial` at `depth`, and every scope opened after it. */
+  #close(depth: number, serial: number): void {
+    const scopes = this.#scopes;
+    if (!scopes.isOpen(depth, serial)) return;
     this.#live();
-    if (!this.#scopes.isOpen(record)) return;
-    this.#holds.checkDepth('close the scope', record.depth - 1);
+    this.#holds.checkDepth('close the scope', depth - 1);
+    // What the arena goes back to, read before the close (which lets go of it).
+    const index = scopes.indexAt(depth);
+    const cursor = scopes.cursorAt(depth);
+    const before = scopes.beforeAt(depth);
+    const buffer = scopes.bufferAt(depth);
+    const bias = scopes.biasAt(depth);
+    const limit = scopes.limitAt(depth);
     // Ends the scopes' buffers (here, or in the binding, which checks first: if it throws,
     // nothing changed).
-    const renewed = this.#scopes.close(this.#reach, record);
+    const renewed = scopes.close(this.#reach, depth);
     this.#notePeak();
     if (renewed !== null) {
       for (let at = 0; at + 1 < renewed.length; at += 2) {
         (this.#blocks[renewed[at] as number] as Block).buffer = renewed[at + 1] as ArrayBuffer;
       }
     }
-    this.#index = record.index;
-    this.#cursor = record.cursor;
-    this.#before = record.before;
-    this.#misalignment = (this.#blocks[record.index] as Block).misalignment;
-    this.#buffer = record.buffer;
-    this.#bias = record.bias;
-    this.#limit = record.limit;
+    this.#index = index;
+    this.#cursor = cursor;
+    this.#before = before;
+    this.#misalignment = (this.#blocks[index] as Block).misalignment;
+    this.#buffer = buffer;
+    this.#bias = bias;
+    this.#limit = limit;
   }
 
   /**
@@ -595,10 +572,11 @@ export class Arena implements Disposable, PassMemory {
       before += block.size;
     }
     const opened = this.#scopes.find(buffer);
-    if (opened !== undefined) {
+    if (opened >= 0) {
       let start = 0;
-      for (let index = 0; index < opened.block; index++) start += (blocks[index] as Block).size;
-      return start + byteOffset - opened.bias;
+      const block = this.#scopes.openedBlock(opened);
+      for (let index = 0; index < block; index++) start += (blocks[index] as Block).size;
+      return start + byteOffset - this.#scopes.openedBias(opened);
     }
     throw codedError(
       'ERR_FOREIGN_VIEW',

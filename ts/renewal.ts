@@ -96,19 +96,14 @@ export function renew(old: ArrayBuffer): ArrayBuffer | null {
 export const BASE = -1;
 export const SPARE = 0;
 
-/** A successor the binding has yet to take in: `adopt(block, role, buffer)`. */
-interface Adoption {
-  readonly block: number;
-  readonly role: number;
-  readonly buffer: ArrayBuffer;
-}
-
 /**
- * @internal The successors one arena has yet to hand the binding. Before any call of the arena
- * goes to the binding, `flush` hands them over, so the binding never acts on a stale picture.
+ * @internal The successors one arena has yet to hand the binding: `adopt(block, role, buffer)`.
+ * Before any call of the arena goes to the binding, `flush` hands them over, so the binding
+ * never acts on a stale picture. The entries are flat, three per successor, in a list kept at
+ * its longest: no object per renewal (a scope's close renews its window).
  */
 export class Adoptions {
-  readonly #entries: Adoption[] = list();
+  readonly #entries: unknown[] = list();
   #count = 0;
 
   /** Whether any is waiting. */
@@ -122,24 +117,25 @@ export class Adoptions {
    */
   add(block: number, role: number, buffer: ArrayBuffer): void {
     const entries = this.#entries;
-    for (let at = 0; at < this.#count; at++) {
-      const entry = entries[at] as Adoption;
-      if (entry.block === block && entry.role === role) {
-        entries[at] = { block, role, buffer };
-        return;
-      }
-    }
+    const end = this.#count * 3;
+    let at = 0;
+    while (at < end && (entries[at] !== block || entries[at + 1] !== role)) at += 3;
     // A list with no prototype: storing past its end runs no setter of user code.
-    entries[this.#count++] = { block, role, buffer };
+    entries[at] = block;
+    entries[at + 1] = role;
+    entries[at + 2] = buffer;
+    if (at === end) this.#count++;
   }
 
   /** Hands every waiting successor to the binding. One it refuses counts as moved away there. */
   flush(handle: native.NativeArena): void {
-    const count = this.#count;
+    const entries = this.#entries;
+    const end = this.#count * 3;
     this.#count = 0;
-    for (let at = 0; at < count; at++) {
-      const entry = this.#entries[at] as Adoption;
-      handle.adopt(entry.block, entry.role, entry.buffer);
+    for (let at = 0; at < end; at += 3) {
+      const buffer = entries[at + 2] as ArrayBuffer;
+      entries[at + 2] = undefined;
+      handle.adopt(entries[at] as number, entries[at + 1] as number, buffer);
     }
   }
 }

@@ -22,47 +22,10 @@
  */
 
 import { codedError } from './errors';
-import { append, bufferByteLength, list, max, min } from './intrinsics';
+import { append, bufferByteLength, list, max, min, SafeFloat64Array } from './intrinsics';
 import { type Adoptions, remember, renew, renewsHere, SPARE } from './renewal';
 
 import type native = require('./native');
-
-/** Where a scope opened: what the arena restores when it closes. */
-export interface ScopeRecord {
-  /** 1 for the outermost scope. */
-  readonly depth: number;
-  /** The current block, the cursor in it, and the bytes of the blocks before it. */
-  readonly index: number;
-  readonly cursor: number;
-  readonly before: number;
-  /** The hot path's buffer, its bias and limit when the scope opened. */
-  readonly buffer: ArrayBuffer;
-  readonly bias: number;
-  readonly limit: number;
-  /** Whether the scope that was innermost then had yet to get a buffer of its own. */
-  readonly pending: boolean;
-  /** How many buffers had been opened for scopes when this one opened. */
-  readonly opened: number;
-  /** The async task it was opened for, where the runtime can tell (`Arena.scoped`). */
-  readonly task: unknown;
-  closed: boolean;
-}
-
-/** A buffer opened for a scope: where views cut from it sit in the arena. */
-export interface Opened {
-  readonly buffer: ArrayBuffer;
-  /** The block it maps. */
-  readonly block: number;
-  /** Where the block's offset 0 is in `buffer`. */
-  readonly bias: number;
-  /** Whether it is a window (closed here, when it can be) rather than a shadow. */
-  readonly window: boolean;
-}
-
-/** A scope's first claim in a block: the buffer to cut from, and its room. */
-export interface Cut extends Opened {
-  readonly limit: number;
-}
 
 /** What the arena knows of a block, as a scope's buffer needs it. */
 export interface BlockFacts {
@@ -77,12 +40,52 @@ const MIN_SHADOW = 65536;
 /** Shadows map addresses modulo this (the largest alignment). */
 const MAX_ALIGN = 65536;
 
-/** @internal The open scopes of one arena and the buffers opened for them. */
+/**
+ * Where each open scope opened, by depth, in flat lists with no object per scope (a scope's
+ * garbage is what a scope per layer costs in GCs): numbers in a Float64Array, `LEVEL` each (the
+ * block, the cursor in it and the bytes of the blocks before it; the hot path's bias and limit;
+ * how many buffers had been opened; the scope's serial; whether the scope innermost then had yet
+ * to get a buffer of its own), and two references each (the hot path's buffer; the async task it
+ * was opened for, where the runtime can tell: `Arena.scoped`).
+ */
+const INDEX = 0;
+const CURSOR = 1;
+const BEFORE = 2;
+const BIAS_AT = 3;
+const LIMIT = 4;
+const OPENED = 5;
+const SERIAL = 6;
+const PENDING = 7;
+const LEVEL = 8;
+const TASK = 1;
+
+/**
+ * The fields of one opened buffer in `#opened`, which is flat: no object per buffer (a scope's
+ * garbage is what a scope per layer costs in GCs). The buffer, the block it maps, where the
+ * block's offset 0 is in it, and whether it is a window (closed here, when it can be) rather
+ * than a shadow.
+ */
+const BUFFER = 0;
+const BLOCK = 1;
+const BIAS = 2;
+const WINDOW = 3;
+const STRIDE = 4;
+
+/**
+ * @internal The open scopes of one arena and the buffers opened for them. Its lists are kept at
+ * their longest and counted (a list that shrinks to nothing is given a new backing store at its
+ * next append: garbage at every scope).
+ */
 export class ScopeBuffers {
-  /** Open scopes, outermost first (`depth` is the index plus one). */
-  readonly #records: ScopeRecord[] = list();
-  /** Buffers opened for the open scopes, in order; each scope owns those from its `opened` on. */
-  readonly #opened: Opened[] = list();
+  /** What each open scope restores, outermost first (depth 1 at 0), `#depth` of them. */
+  #levels: Float64Array = new SafeFloat64Array(8 * LEVEL);
+  readonly #levelRefs: unknown[] = list();
+  #depth = 0;
+  /** The serial of the last scope opened: a scope is open while its depth holds its serial. */
+  #serial = 0;
+  /** Buffers opened for the open scopes, in order, `STRIDE` entries each, `#opened` of them. */
+  readonly #openedList: unknown[] = list();
+  #opened = 0;
   /** Each native block's spare window, if it has one, by block index. */
   readonly #spares: (ArrayBuffer | undefined)[] = list();
   /** Whether the innermost open scope has yet to get a buffer of its own in the current block. */
@@ -90,6 +93,13 @@ export class ScopeBuffers {
   /** The deepest open scope with something only the binding can end (a shadow, an entered block). */
   #touched = 0;
   readonly #adoptions: Adoptions;
+  /** The last buffer {@link ScopeBuffers.bufferFor} cut: what `commit(true)` records. */
+  #cutBuffer: ArrayBuffer | undefined = undefined;
+  #cutBlock = 0;
+  #cutWindow = false;
+  /** Where the block's offset 0 is in the last buffer cut, and the end of its room. */
+  cutBias = 0;
+  cutLimit = 0;
 
   constructor(adoptions: Adoptions) {
     this.#adoptions = adoptions;
@@ -97,7 +107,7 @@ export class ScopeBuffers {
 
   /** How many scopes are open. */
   get depth(): number {
-    return this.#records.length;
+    return this.#depth;
   }
 
   /** Whether the innermost open scope has yet to get a buffer of its own in the current block. */
@@ -115,9 +125,8 @@ export class ScopeBuffers {
    * belongs to another task: closing that one would end this one's (scopes nest per arena).
    */
   checkTask(caller: unknown): void {
-    const records = this.#records;
-    if (records.length === 0) return;
-    const task = (records[records.length - 1] as ScopeRecord).task;
+    if (this.#depth === 0) return;
+    const task = this.#levelRefs[(this.#depth - 1) * 2 + TASK];
     if (task === undefined || task === caller) return;
     throw codedError(
       'ERR_INVALID_STATE',
@@ -125,35 +134,43 @@ export class ScopeBuffers {
     );
   }
 
-  /** Opens a scope at the arena's position (`at`), for task `task`. */
+  /**
+   * Opens a scope at the arena's position (block `index`, `cursor` in it, `before` bytes in the
+   * blocks before it; the hot path's `buffer`, `bias` and `limit`), for task `task`. Returns its
+   * serial: the scope at depth `depth` (the new {@link ScopeBuffers.depth}) is open while
+   * `isOpen(depth, serial)`.
+   */
   open(
-    at: {
-      index: number;
-      cursor: number;
-      before: number;
-      buffer: ArrayBuffer;
-      bias: number;
-      limit: number;
-    },
+    index: number,
+    cursor: number,
+    before: number,
+    buffer: ArrayBuffer,
+    bias: number,
+    limit: number,
     task: unknown,
-  ): ScopeRecord {
-    const record: ScopeRecord = {
-      depth: this.#records.length + 1,
-      index: at.index,
-      cursor: at.cursor,
-      before: at.before,
-      buffer: at.buffer,
-      bias: at.bias,
-      limit: at.limit,
-      pending: this.#pending,
-      opened: this.#opened.length,
-      task,
-      closed: false,
-    };
-    append(this.#records, record);
+  ): number {
+    const at = this.#depth * LEVEL;
+    if (at + LEVEL > this.#levels.length) {
+      const grown = new SafeFloat64Array(this.#levels.length * 2);
+      for (let i = 0; i < at; i++) grown[i] = this.#levels[i] as number;
+      this.#levels = grown;
+    }
+    const serial = ++this.#serial;
+    const levels = this.#levels;
+    levels[at + INDEX] = index;
+    levels[at + CURSOR] = cursor;
+    levels[at + BEFORE] = before;
+    levels[at + BIAS_AT] = bias;
+    levels[at + LIMIT] = limit;
+    levels[at + OPENED] = this.#opened;
+    levels[at + SERIAL] = serial;
+    levels[at + PENDING] = this.#pending ? 1 : 0;
+    this.#levelRefs[this.#depth * 2] = buffer;
+    this.#levelRefs[this.#depth * 2 + TASK] = task;
+    this.#depth++;
     // The scope gets a buffer of its own at its first claim (none if it claims nothing).
     this.#pending = true;
-    return record;
+    return serial;
   }
 
   /**
@@ -162,22 +179,48 @@ export class ScopeBuffers {
    * does not own.
    */
   floorIn(index: number): number {
-    const records = this.#records;
-    if (records.length === 0) return 0;
-    const innermost = records[records.length - 1] as ScopeRecord;
-    return innermost.index === index ? innermost.cursor : 0;
+    if (this.#depth === 0) return 0;
+    const at = (this.#depth - 1) * LEVEL;
+    return this.#levels[at + INDEX] === index ? (this.#levels[at + CURSOR] as number) : 0;
   }
 
-  /** Whether `record` is one of the open scopes. */
-  isOpen(record: ScopeRecord): boolean {
-    return !record.closed && this.#records[record.depth - 1] === record;
+  /** Whether the scope opened as `serial` at depth `depth` is open. */
+  isOpen(depth: number, serial: number): boolean {
+    return depth <= this.#depth && this.#levels[(depth - 1) * LEVEL + SERIAL] === serial;
+  }
+
+  /** Where the scope at `depth` opened: its block index, cursor and bytes before (see `open`). */
+  indexAt(depth: number): number {
+    return this.#levels[(depth - 1) * LEVEL + INDEX] as number;
+  }
+
+  cursorAt(depth: number): number {
+    return this.#levels[(depth - 1) * LEVEL + CURSOR] as number;
+  }
+
+  beforeAt(depth: number): number {
+    return this.#levels[(depth - 1) * LEVEL + BEFORE] as number;
+  }
+
+  /** The hot path's buffer, bias and limit when the scope at `depth` opened. */
+  bufferAt(depth: number): ArrayBuffer {
+    return this.#levelRefs[(depth - 1) * 2] as ArrayBuffer;
+  }
+
+  biasAt(depth: number): number {
+    return this.#levels[(depth - 1) * LEVEL + BIAS_AT] as number;
+  }
+
+  limitAt(depth: number): number {
+    return this.#levels[(depth - 1) * LEVEL + LIMIT] as number;
   }
 
   /**
    * The innermost scope's buffer in block `index` (`block`), from logical offset `offset` for
    * at least `size` bytes: a window over the block (native memory; the block's spare if it has
-   * one) or a shadow (V8-owned). `handle` is the arena's, flushed (see `Adoptions`). The arena
-   * commits it with {@link ScopeBuffers.commit} once the claim is made.
+   * one) or a shadow (V8-owned). `handle` is the arena's, flushed (see `Adoptions`). Where the
+   * block's offset 0 is in it and the end of its room are left in `cutBias` and `cutLimit`; the
+   * arena commits it with {@link ScopeBuffers.commit} once the claim is made.
    */
   bufferFor(
     handle: () => native.NativeArena,
@@ -185,11 +228,11 @@ export class ScopeBuffers {
     block: BlockFacts,
     offset: number,
     size: number,
-  ): Cut {
-    const depth = this.#records.length;
+  ): ArrayBuffer {
+    const depth = this.#depth;
+    let buffer: ArrayBuffer;
     if (block.native) {
       const spare = this.#spares[index];
-      let buffer: ArrayBuffer;
       // A spare its user moved away (detached) is left to the binding, which finds out.
       if (spare !== undefined && bufferByteLength(spare) > 0) {
         this.#spares[index] = undefined;
@@ -199,25 +242,25 @@ export class ScopeBuffers {
       } else {
         buffer = remember(handle().window(index, depth));
       }
-      return { buffer, block: index, bias: block.start, limit: block.size, window: true };
+      this.cutBias = block.start;
+      this.cutLimit = block.size;
+    } else {
+      // A shadow maps logical offset `offset` to an address equal to the block's modulo 65536,
+      // so the bump's padding, and so every figure and alignment, is the block's own.
+      const room = block.size - offset;
+      const want = min(room, max(size, MIN_SHADOW));
+      const target = (block.misalignment + offset) % MAX_ALIGN;
+      this.#touch();
+      const shadow = handle().shadow(want, depth);
+      buffer = remember(shadow.buffer);
+      const shift = (target - shadow.misalignment + MAX_ALIGN) % MAX_ALIGN;
+      this.cutBias = shift - offset;
+      this.cutLimit = offset + min(room, shadow.size - shift);
     }
-    // A shadow maps logical offset `offset` to an address equal to the block's modulo 65536,
-    // so the bump's padding, and so every figure and alignment, is the block's own.
-    const room = block.size - offset;
-    const want = min(room, max(size, MIN_SHADOW));
-    const target = (block.misalignment + offset) % MAX_ALIGN;
-    this.#touch();
-    const shadow = handle().shadow(want, depth);
-    remember(shadow.buffer);
-    const shift = (target - shadow.misalignment + MAX_ALIGN) % MAX_ALIGN;
-    const bias = shift - offset;
-    return {
-      buffer: shadow.buffer,
-      block: index,
-      bias,
-      limit: offset + min(room, shadow.size - shift),
-      window: false,
-    };
+    this.#cutBuffer = buffer;
+    this.#cutBlock = index;
+    this.#cutWindow = block.native;
+    return buffer;
   }
 
   /**
@@ -239,42 +282,70 @@ export class ScopeBuffers {
   }
 
   #touch(): number {
-    const depth = this.#records.length;
+    const depth = this.#depth;
     if (depth > this.#touched) this.#touched = depth;
     return depth;
   }
 
-  /** Records what a claim of the innermost scope was cut from: `opened`, or a block it entered. */
-  commit(opened: Opened | null): void {
+  /**
+   * Records what a claim of the innermost scope was cut from: the buffer `bufferFor` last cut
+   * (`cut`), or a block it entered.
+   */
+  commit(cut: boolean): void {
     this.#pending = false;
-    if (opened !== null) append(this.#opened, opened);
+    if (!cut) return;
+    const list = this.#openedList;
+    const at = this.#opened * STRIDE;
+    list[at + BUFFER] = this.#cutBuffer;
+    list[at + BLOCK] = this.#cutBlock;
+    list[at + BIAS] = this.cutBias;
+    list[at + WINDOW] = this.#cutWindow;
+    this.#opened++;
+    this.#cutBuffer = undefined;
   }
 
   /**
-   * Closes `record`'s scope and every scope opened after it: every buffer they cut from ends.
-   * Windows alone are moved into spares here; anything else goes to the binding (flushed
+   * Closes the scope at `depth` and every scope opened after it: every buffer they cut from
+   * ends. Windows alone are moved into spares here; anything else goes to the binding (flushed
    * first), which checks first, so if it throws nothing has changed. Returns the base buffers
-   * the binding renewed, `[block, buffer, ...]`, or `null`.
+   * the binding renewed, `[block, buffer, ...]`, or `null`. Read what the scope restores
+   * (`indexAt` ...) first: its references go here.
    */
-  close(handle: () => native.NativeArena, record: ScopeRecord): (number | ArrayBuffer)[] | null {
+  close(handle: () => native.NativeArena, depth: number): (number | ArrayBuffer)[] | null {
+    const level = (depth - 1) * LEVEL;
+    const opened = this.#levels[level + OPENED] as number;
     let renewed: (number | ArrayBuffer)[] | null = null;
-    if (this.#touched >= record.depth || !this.#closeHere(record)) {
-      renewed = handle().close(record.depth);
+    if (this.#touched >= depth || !this.#closeHere(opened)) {
+      renewed = handle().close(depth);
       // The binding ended the windows (keeping one as its own spare, in a block where the
       // facade holds none); the facade's spares are untouched: none was a window.
       if (renewed !== null) {
         for (let at = 1; at < renewed.length; at += 2) remember(renewed[at] as ArrayBuffer);
       }
     }
-    const records = this.#records;
-    for (let at = record.depth - 1; at < records.length; at++) {
-      (records[at] as ScopeRecord).closed = true;
-    }
-    records.length = record.depth - 1;
-    this.#opened.length = record.opened;
-    this.#pending = record.pending;
-    this.#touched = min(this.#touched, record.depth - 1);
+    this.#dropLevels(depth);
+    this.#forgetOpened(opened);
+    this.#pending = this.#levels[level + PENDING] === 1;
+    this.#touched = min(this.#touched, depth - 1);
     return renewed;
+  }
+
+  /** Ends the levels from `depth` on: no serial matches them, no task or buffer is kept. */
+  #dropLevels(depth: number): void {
+    const refs = this.#levelRefs;
+    for (let at = depth - 1; at < this.#depth; at++) {
+      this.#levels[at * LEVEL + SERIAL] = 0;
+      refs[at * 2 + TASK] = undefined;
+      refs[at * 2] = undefined;
+    }
+    this.#depth = depth - 1;
+  }
+
+  /** Drops the opened buffers from `from` on (their references too: they may be large). */
+  #forgetOpened(from: number): void {
+    const list = this.#openedList;
+    for (let at = from * STRIDE; at < this.#opened * STRIDE; at += STRIDE) list[at] = undefined;
+    this.#opened = from;
   }
 
   /**
@@ -282,23 +353,25 @@ export class ScopeBuffers {
    * spare yet, one each: `true` if it did. Once one move is done there is no going back: a
    * failure after it leaves the rest to the binding (the moves done are handed over first).
    */
-  #closeHere(record: ScopeRecord): boolean {
+  #closeHere(opened: number): boolean {
     if (!renewsHere('native')) return false;
-    const opened = this.#opened;
-    for (let at = record.opened; at < opened.length; at++) {
-      const entry = opened[at] as Opened;
-      if (!entry.window || this.#spares[entry.block] !== undefined) return false;
-      for (let other = record.opened; other < at; other++) {
-        if ((opened[other] as Opened).block === entry.block) return false;
+    const list = this.#openedList;
+    const from = opened * STRIDE;
+    const to = this.#opened * STRIDE;
+    for (let at = from; at < to; at += STRIDE) {
+      const block = list[at + BLOCK] as number;
+      if (list[at + WINDOW] !== true || this.#spares[block] !== undefined) return false;
+      for (let other = from; other < at; other += STRIDE) {
+        if (list[other + BLOCK] === block) return false;
       }
     }
-    for (let at = record.opened; at < opened.length; at++) {
-      const entry = opened[at] as Opened;
-      const fresh = renew(entry.buffer);
+    for (let at = from; at < to; at += STRIDE) {
+      const block = list[at + BLOCK] as number;
+      const fresh = renew(list[at + BUFFER] as ArrayBuffer);
       if (fresh === null) return false;
-      while (this.#spares.length <= entry.block) append(this.#spares, undefined);
-      this.#spares[entry.block] = fresh;
-      this.#adoptions.add(entry.block, SPARE, fresh);
+      while (this.#spares.length <= block) append(this.#spares, undefined);
+      this.#spares[block] = fresh;
+      this.#adoptions.add(block, SPARE, fresh);
     }
     return true;
   }
@@ -308,22 +381,32 @@ export class ScopeBuffers {
    * `spares`, the spares go too (the binding ended them).
    */
   closeAll(spares: boolean): void {
-    const records = this.#records;
-    for (let at = 0; at < records.length; at++) (records[at] as ScopeRecord).closed = true;
-    records.length = 0;
-    this.#opened.length = 0;
-    if (spares) this.#spares.length = 0;
+    this.#dropLevels(1);
+    this.#forgetOpened(0);
+    if (spares) {
+      const all = this.#spares;
+      for (let at = 0; at < all.length; at++) all[at] = undefined;
+    }
     this.#pending = false;
     this.#touched = 0;
   }
 
-  /** The opened buffer `buffer` is, if any. */
-  find(buffer: ArrayBufferLike): Opened | undefined {
-    const opened = this.#opened;
-    for (let at = 0; at < opened.length; at++) {
-      const entry = opened[at] as Opened;
-      if (entry.buffer === buffer) return entry;
+  /** The index of the opened buffer `buffer` is, or -1. */
+  find(buffer: ArrayBufferLike): number {
+    const list = this.#openedList;
+    for (let at = 0; at < this.#opened; at++) {
+      if (list[at * STRIDE + BUFFER] === buffer) return at;
     }
-    return undefined;
+    return -1;
+  }
+
+  /** The block opened buffer `at` maps. */
+  openedBlock(at: number): number {
+    return this.#openedList[at * STRIDE + BLOCK] as number;
+  }
+
+  /** Where the block's offset 0 is in opened buffer `at`. */
+  openedBias(at: number): number {
+    return this.#openedList[at * STRIDE + BIAS] as number;
   }
 }

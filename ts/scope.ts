@@ -13,18 +13,16 @@
 
 import { codedError } from './errors';
 import type { PassMemory } from './pass';
-import type { ScopeRecord } from './scope-buffers';
 import type { TypedArray, TypedArrayConstructor } from './typed-array';
 
-/** What a scope asks of its arena (the arena itself: a type, to keep the modules apart). */
-interface ScopeArena {
-  alloc<T extends TypedArray>(
-    type: TypedArrayConstructor<T>,
-    length: number,
-    alignment?: number,
-  ): T;
-  allocate(size: number, alignment?: number): Uint8Array;
-  free(view: ArrayBufferView): void;
+/** What a scope asks of its arena (made once per arena: a scope's handle is all a scope costs). */
+export interface ScopeHost {
+  /** The arena: what a scope allocates from. */
+  readonly arena: PassMemory;
+  /** Closes the scope opened as `serial` at `depth`, if it is open (see `Scope.close`). */
+  close(depth: number, serial: number): void;
+  /** Whether the scope opened as `serial` at `depth` is open. */
+  isOpen(depth: number, serial: number): boolean;
 }
 
 /**
@@ -41,15 +39,15 @@ interface ScopeArena {
  * ```
  */
 export class Scope implements Disposable, PassMemory {
-  readonly #record: ScopeRecord;
-  readonly #arena: ScopeArena;
-  readonly #close: (record: ScopeRecord) => void;
+  readonly #host: ScopeHost;
+  readonly #depth: number;
+  readonly #serial: number;
 
   /** @internal Made by `Arena.scope()`. */
-  constructor(record: ScopeRecord, arena: ScopeArena, close: (record: ScopeRecord) => void) {
-    this.#record = record;
-    this.#arena = arena;
-    this.#close = close;
+  constructor(host: ScopeHost, depth: number, serial: number) {
+    this.#host = host;
+    this.#depth = depth;
+    this.#serial = serial;
   }
 
   /**
@@ -64,30 +62,30 @@ export class Scope implements Disposable, PassMemory {
     alignment?: number,
   ): T {
     this.#open();
-    return this.#arena.alloc(type, length, alignment);
+    return this.#host.arena.alloc(type, length, alignment);
   }
 
   /** `arena.allocate(size, alignment)` while the scope is open (see {@link Scope.alloc}). */
   allocate(size: number, alignment?: number): Uint8Array {
     this.#open();
-    return this.#arena.allocate(size, alignment);
+    return this.#host.arena.allocate(size, alignment);
   }
 
   /** `arena.free(view)` while the scope is open (see `Arena.free`). */
   free(view: ArrayBufferView): void {
     this.#open();
-    this.#arena.free(view);
+    this.#host.arena.free(view);
   }
 
   #open(): void {
-    if (this.#record.closed) {
+    if (!this.#host.isOpen(this.#depth, this.#serial)) {
       throw codedError('ERR_INVALID_STATE', 'the scope is closed: allocate from an open one');
     }
   }
 
   /** Whether the scope has been closed (by itself, an enclosing scope, reset or dispose). */
   get closed(): boolean {
-    return this.#record.closed;
+    return !this.#host.isOpen(this.#depth, this.#serial);
   }
 
   /**
@@ -98,7 +96,7 @@ export class Scope implements Disposable, PassMemory {
    *   `Arena.hold`), and nothing changes.
    */
   close(): void {
-    this.#close(this.#record);
+    this.#host.close(this.#depth, this.#serial);
   }
 
   [Symbol.dispose](): void {
