@@ -4,6 +4,7 @@ export type {
   ArenaOptions,
   ErrorCode,
   Lifetime,
+  MemoryBacking,
   MemoryError,
   MemoryPlanJSON,
   MemoryStats,

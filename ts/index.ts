@@ -73,10 +73,15 @@ export function addressOf(target: ArrayBuffer | ArrayBufferView): bigint {
 }
 
 /**
- * Where new blocks get their memory: `'native'` (external buffers over Rust-allocated memory) or
+ * Where new blocks get their memory: `'native'` (external buffers over Rust-allocated memory),
  * `'v8'` (V8-owned buffers: Electron's memory cage forbids external ones, or
- * `LIGHTWATCH_MEMORY_BACKING=v8` forced it). Alignment guarantees are the same either way.
+ * `LIGHTWATCH_MEMORY_BACKING=v8` forced it), or `'js'` (the browser entry: JavaScript
+ * `ArrayBuffer`s, the rules in WebAssembly). Alignment guarantees are the same either way; under
+ * `'js'` they hold relative to a block's start, since no address is observable.
  */
-export function memoryBacking(): 'native' | 'v8' {
+export type MemoryBacking = 'native' | 'v8' | 'js';
+
+/** The backing new blocks get: see {@link MemoryBacking}. */
+export function memoryBacking(): MemoryBacking {
   return native.memoryBacking();
 }

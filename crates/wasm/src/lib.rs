@@ -27,7 +27,7 @@ mod plan;
 mod refusal;
 mod rules;
 
-pub use plan::{columns, plan_greedy_by_size, plan_lifetimes, plan_verify};
+pub use plan::{columns, plan_check, plan_greedy_by_size, plan_lifetimes, plan_verify};
 pub use refusal::{error_codes, message_len, message_ptr};
 pub use rules::{
     arena_options, check_alignment, chunk_size, constant, layout, next_block_size, reset_retained,

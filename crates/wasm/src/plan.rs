@@ -144,6 +144,14 @@ pub extern "C" fn plan_greedy_by_size(n: f64) -> f64 {
     })
 }
 
+/// Checks the `n` tensors in the buffer as every planner does (alignments, lifetimes, the naive
+/// layout's end) without planning: the naive plan's bytes. What a background plan checks before
+/// it starts, so that malformed input is refused at once.
+#[no_mangle]
+pub extern "C" fn plan_check(n: f64) -> f64 {
+    run(n, |buffer, n| Ok(Plan::naive(&lifetimes(buffer, n)?)?))
+}
+
 /// Checks the offsets in the buffer against the lifetimes a replay gives the tensors (a tensor
 /// whose freed flag is 0 lives to the pass's last step: the core's `replayed_lifetimes`), as the
 /// binding's `planVerify` does, and writes the plan's figures.
