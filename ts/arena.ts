@@ -31,6 +31,7 @@ import {
 } from './errors';
 import { Holds } from './hold';
 import { append, bufferByteLength, bufferOf, byteOffsetOf, SafeUint8Array } from './intrinsics';
+import { RegionArena, type RegionInfo, type RegionOptions, wantsRegion } from './region';
 import { Scope } from './scope';
 import { type BlockFacts, type Opened, ScopeBuffers, type ScopeRecord } from './scope-buffers';
 
@@ -46,8 +47,12 @@ const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
 /** The alignment of `allocate` and `alloc` when none is given: 16 bytes (SSE, NEON). */
 export const DEFAULT_ALIGNMENT: number = DEFAULT_ALIGN;
 
-/** Options of an {@link Arena}. */
-export interface ArenaOptions {
+/**
+ * Options of an {@link Arena}. With `memory` (see {@link RegionOptions}), the arena is carved from
+ * `capacity` bytes of that memory at `offset` and never grows; `poison: true` then fills memory it
+ * gives back with `0xDE` bytes, since views over it cannot be detached.
+ */
+export interface ArenaOptions extends RegionOptions {
   /**
    * Whether a full arena adds a block instead of throwing `ERR_ARENA_EXHAUSTED`: of
    * `max(2 x the last block's size, the padded request)` bytes, as bumpalo grows. Live views
@@ -56,6 +61,8 @@ export interface ArenaOptions {
   growable?: boolean;
   /** The most bytes all blocks together may hold (growable arenas only); no limit by default. */
   maxCapacity?: number;
+  /** Fill memory given back with `0xDE` bytes (arenas over a `memory` region only). */
+  poison?: boolean;
 }
 
 /**
@@ -155,6 +162,8 @@ export class Arena implements Disposable {
   #misalignment: number;
 
   #handle: native.NativeArena | null;
+  /** The caller's memory the arena is carved from, or `null` (memory of the package's). */
+  readonly #region: RegionArena | null = null;
   readonly #growable: boolean;
   #blocks: Block[];
   #index = 0;
@@ -188,7 +197,10 @@ export class Arena implements Disposable {
     }
     const max = maxCapacity === undefined ? undefined : checkCount(maxCapacity, 'maxCapacity');
     // The value rules (a limit below the capacity, a limit without growth) are the core's.
-    const parts = native.createArena(bytes, growable, max);
+    const parts = wantsRegion(options)
+      ? RegionArena.create(bytes, options, () => this.#used())
+      : native.createArena(bytes, growable, max);
+    if (parts.handle instanceof RegionArena) this.#region = parts.handle;
     this.#handle = parts.handle;
     this.#growable = growable;
     const first = toBlock(parts);
@@ -250,11 +262,32 @@ export class Arena implements Disposable {
     try {
       view = new type(this.#buffer, this.#bias + offset, length);
     } catch {
-      // Only a buffer moved away (detached) refuses a cut that fits: nothing is committed.
+      // Only a buffer moved away (detached) refuses a cut that fits: nothing is committed. Over
+      // a region, a `memory.grow` detaches the memory's buffer: cut from its new one.
+      if (this.#rebind()) return this.#cut(type, length, size, alignment);
       throw this.#movedAway();
     }
     this.#cursor = end;
     return view;
+  }
+
+  /** Moves to a region memory's new buffer after a grow; `false` if there is none. */
+  #rebind(): boolean {
+    const fresh = this.#region?.region.rebind() ?? null;
+    if (fresh === null) return false;
+    (this.#blocks[0] as Block).buffer = fresh as ArrayBuffer;
+    this.#buffer = fresh as ArrayBuffer;
+    return true;
+  }
+
+  /**
+   * The caller's memory the arena is carved from (`new Arena(capacity, { memory, offset })`), or
+   * `null`: where it starts, its bytes, the buffer views are cut from now, and how many times the
+   * memory grew under it (views cut before a grow are dead).
+   */
+  get region(): RegionInfo | null {
+    this.#live();
+    return this.#region === null ? null : this.#region.region.info();
   }
 
   /** The slow path: a scope's first claim here, the end of a shadow, or the end of the block. */

@@ -29,6 +29,7 @@ export {
   type PlanOptions,
 } from './plan';
 export { DEFAULT_CAPACITY, Pool, type PoolOptions } from './pool';
+export type { RegionInfo, RegionMemory, RegionOptions } from './region';
 export { PlannedPass } from './replay';
 export { Scope } from './scope';
 export type { TypedArray, TypedArrayConstructor } from './typed-array';

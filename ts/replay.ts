@@ -44,6 +44,7 @@ import {
   typedArrayName,
 } from './intrinsics';
 import type { PassMemory, PlannedTensor } from './pass';
+import { PassRegion, type RegionInfo } from './region';
 import {
   elementSize,
   type TypedArray,
@@ -71,6 +72,7 @@ export function createPass(
   offsets: readonly number[],
   bytes: number,
   poison: boolean,
+  region: { memory: unknown; offset: unknown } | null = null,
 ): PlannedPass {
   const n = tensors.length;
   const sizes = new SafeFloat64Array(n);
@@ -89,7 +91,13 @@ export function createPass(
     at[i] = offsets[i] as number;
   }
   const checked = native.planVerify(sizes, alignments, starts, ends, freed, at);
-  return new PlannedPass(CREATE, tensors, offsets, max(bytes, checked.bytes), poison);
+  return new PlannedPass(CREATE, tensors, offsets, max(bytes, checked.bytes), poison, region);
+}
+
+/** @internal The region `instantiate`'s options ask for (`memory`, `offset`), or `null`. */
+export function regionOf(options: object): { memory: unknown; offset: unknown } | null {
+  const { memory, offset } = options as { memory?: unknown; offset?: unknown };
+  return memory === undefined ? null : { memory, offset };
 }
 
 /**
@@ -116,6 +124,8 @@ export class PlannedPass implements Disposable, PassMemory {
   /** The step no run reaches: what `#step` is between runs (an own `undefined` in the lists). */
   readonly #idle: number;
   readonly #holds = new Holds();
+  /** The caller's memory the block is laid in, or `null` (an aligned block of the package's). */
+  readonly #region: PassRegion | null;
 
   /** @internal Made by `MemoryPlan.instantiate()`, through `createPass`. */
   constructor(
@@ -124,6 +134,7 @@ export class PlannedPass implements Disposable, PassMemory {
     offsets: readonly number[],
     bytes: number,
     poison: boolean,
+    region: { memory: unknown; offset: unknown } | null = null,
   ) {
     if (token !== CREATE) {
       throw codedError(
@@ -138,7 +149,8 @@ export class PlannedPass implements Disposable, PassMemory {
     for (let i = 0; i < tensors.length; i++) {
       alignment = max(alignment, (tensors[i] as PlannedTensor).alignment);
     }
-    this.#block = alignedAlloc(bytes, alignment);
+    this.#region = region === null ? null : PassRegion.open(region, bytes, alignment);
+    this.#block = this.#region === null ? alignedAlloc(bytes, alignment) : this.#region.block();
     const shared: Map<string, TypedArray> = new SafeMap();
     this.#slots = [];
     for (let index = 0; index < tensors.length; index++) {
@@ -207,6 +219,7 @@ export class PlannedPass implements Disposable, PassMemory {
     if (this.#holds.count > 0) {
       throw this.#busy('run the pass while a hold on its memory is pending');
     }
+    this.#rebind();
     this.#step = 0;
     let result: R;
     try {
@@ -358,9 +371,37 @@ export class PlannedPass implements Disposable, PassMemory {
     return codedError('ERR_BUSY', `cannot ${doing}`);
   }
 
+  /**
+   * Over a region whose memory grew (its buffer replaced): cuts every view again, over the new
+   * buffer at the same offsets. The views cut before are dead (the engine detached them).
+   */
+  #rebind(): void {
+    const block = this.#region?.rebind() ?? null;
+    if (block === null) return;
+    this.#block = block;
+    const shared: Map<string, TypedArray> = new SafeMap();
+    this.#shared = shared;
+    for (let index = 0; index < this.#slots.length; index++) {
+      const slot = this.#slots[index] as Slot;
+      if (slot.type !== undefined) slot.assign(slot.type, this.#cut(shared, slot.type, index));
+    }
+  }
+
+  /**
+   * The caller's memory the pass is laid in (`plan.instantiate({ memory, offset })`), or `null`:
+   * where it starts, its bytes, the buffer the views are over now, and how many times the memory
+   * grew under it (the views then are cut again; the ones from before are dead).
+   */
+  get region(): RegionInfo | null {
+    this.#live();
+    this.#rebind();
+    return this.#region === null ? null : this.#region.info();
+  }
+
   /** Every tensor's view, in allocation order (a tensor planned from lifetimes alone: its first use's). */
   get views(): readonly (TypedArray | undefined)[] {
     this.#live();
+    this.#rebind();
     const views: (TypedArray | undefined)[] = [];
     for (let at = 0; at < this.#slots.length; at++) {
       append(views, (this.#slots[at] as Slot).view);
@@ -370,6 +411,8 @@ export class PlannedPass implements Disposable, PassMemory {
 
   /** The block's size in bytes: the plan's `bytes`. */
   get bytes(): number {
+    this.#live();
+    this.#rebind();
     return byteLengthOf(this.#live());
   }
 
@@ -381,7 +424,16 @@ export class PlannedPass implements Disposable, PassMemory {
     const block = this.#block;
     if (block === null) return;
     this.#holds.check('dispose the planned pass');
-    alignedFree(block);
+    if (this.#region === null) {
+      alignedFree(block);
+    } else if (this.#poison) {
+      // Views over a region cannot be detached: they are dead, and poisoned if asked.
+      this.#rebind();
+      for (let at = 0; at < this.#slots.length; at++) {
+        const view = (this.#slots[at] as Slot).view;
+        if (view !== undefined) poison(view);
+      }
+    }
     this.#block = null;
   }
 
