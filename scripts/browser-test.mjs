@@ -5,8 +5,8 @@
 //
 // 1. The host's inputs: the benchmark's fixture (benchmark/networks/lifetimes.json) and the
 //    native addon's plans of it (dist/index.js), which the suite compares with the plans of the
-//    WebAssembly planner; and the wasm-kernels example's checks when it is built
-//    (examples/wasm-kernels/dist/).
+//    WebAssembly planner; and the wasm-kernels example's checks when its kernels are built
+//    (examples/wasm-kernels/dist/kernels.wasm: node examples/wasm-kernels/build.mjs).
 // 2. Node: `node --expose-gc __test__/browser/node.mjs` imports dist/browser/index.mjs as an ES
 //    module and runs the suite.
 // 3. Chromium: this script serves the repository's dist/, __test__/browser/ and the example on
@@ -65,8 +65,8 @@ function hostInputs() {
           };
   }
   const sets = fixture.sets.map((set) => ({ ...set, alignment: fixture.alignment }));
-  const example = path.join(repo, 'examples', 'wasm-kernels', 'dist', 'checks.mjs');
-  return { fixture: sets, expected, exampleBuilt: existsSync(example) };
+  const kernels = path.join(repo, 'examples', 'wasm-kernels', 'dist', 'kernels.wasm');
+  return { fixture: sets, expected, exampleBuilt: existsSync(kernels) };
 }
 
 const inputs = hostInputs();
@@ -76,7 +76,7 @@ let failures = 0;
 if (runNode) {
   const host = path.join(temp, 'host.json');
   const example = inputs.exampleBuilt
-    ? path.join(repo, 'examples', 'wasm-kernels', 'dist', 'checks.mjs')
+    ? path.join(repo, 'examples', 'wasm-kernels', 'checks.mjs')
     : undefined;
   writeFileSync(host, JSON.stringify({ ...inputs, example }));
   const result = spawnSync(
@@ -92,9 +92,9 @@ async function chromiumRun() {
   const host = {
     fixture: inputs.fixture,
     expected: inputs.expected,
-    example: inputs.exampleBuilt ? '/examples/wasm-kernels/dist/checks.mjs' : undefined,
+    example: inputs.exampleBuilt ? '/examples/wasm-kernels/checks.mjs' : undefined,
   };
-  const served = ['dist/browser/', '__test__/browser/', 'examples/wasm-kernels/dist/'];
+  const served = ['dist/browser/', '__test__/browser/', 'examples/wasm-kernels/'];
   const server = await serve(repo, served, {
     'GET /host.json': () => host,
     'POST /results': (body) => {
