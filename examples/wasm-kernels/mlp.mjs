@@ -146,7 +146,7 @@ export function copiesOnly(kernels, mlp) {
   const input = new Float32Array(mlp.batch * mlp.sizes[0]);
   const outputs = mlp.batch * mlp.sizes[mlp.sizes.length - 1];
   return {
-    run(index, consume) {
+    run(_index, consume) {
       const at = kernels.alloc_bytes(input.byteLength);
       new Float32Array(kernels.memory.buffer, at, input.length).set(input);
       const out = new Float32Array(kernels.memory.buffer, mlp.scratch[0], outputs).slice();
