@@ -90,6 +90,8 @@ export class BrowserArena {
    * shadows (kept as spares): `[block, buffer, ...]` for the blocks. The caller checked.
    */
   #endScopes(depth: number): (number | ArrayBuffer)[] {
+    // The common reset: no scope entered a block or took a shadow.
+    if (this.#entered.length === 0 && this.#shadows.length === 0) return [];
     const renewed: (number | ArrayBuffer)[] = [];
     const kept: [number, number][] = [];
     const entered: number[] = [];

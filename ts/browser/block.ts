@@ -52,7 +52,12 @@ function takeOff(account: Account): void {
   memoryGone(account.kind, account.bytes);
 }
 
-/** A buffer collected while its block still counted it: its memory went with it. */
+/**
+ * A block collected while it still counted (its owner was collected without dispose): it leaves
+ * the counters. The memory itself goes when the engine frees its buffer, after the last view of
+ * it; the block is what the library holds, so that is what is counted (and a renewal, which moves
+ * the memory to a new buffer, needs no new registration).
+ */
 const collected = new SafeFinalizationRegistry<Account>(takeOff);
 
 /** The length of `value` if it is an `ArrayBuffer` (not shared), else -1. */
@@ -100,7 +105,7 @@ export class Block {
     this.#buffer = buffer;
     this.#account = { kind, bytes: size, counted: true };
     memoryTaken(kind, size);
-    this.#watch(buffer);
+    reflectApply(registryRegister, collected, [this, this.#account, this.#account]);
   }
 
   /**
@@ -126,12 +131,6 @@ export class Block {
     }
     reflectApply(weakSetAdd, ours, [buffer]);
     return new Block(buffer as ArrayBuffer, length, kind);
-  }
-
-  /** Counts the block until `buffer`, its memory's holder now, is collected. */
-  #watch(buffer: ArrayBuffer): void {
-    reflectApply(registryUnregister, collected, [this.#account]);
-    reflectApply(registryRegister, collected, [buffer, this.#account, this.#account]);
   }
 
   /** The buffer to cut from. */
@@ -178,7 +177,6 @@ export class Block {
     }
     reflectApply(weakSetAdd, ours, [fresh]);
     this.#buffer = fresh;
-    this.#watch(fresh);
     return fresh;
   }
 
