@@ -2,8 +2,8 @@
 // beside it, dist/browser/lightwatch-memory.wasm.
 //
 // 1. The core for WebAssembly: `cargo build -p lightwatch-memory-wasm --target
-//    wasm32-unknown-unknown --release` (crates/wasm; needs `rustup target add
-//    wasm32-unknown-unknown`), copied beside the bundle. `--skip-wasm` reuses the one built.
+//    wasm32-unknown-unknown --release` (crates/wasm; the target is added with rustup if it is
+//    missing), copied beside the bundle. `--skip-wasm` reuses the one built.
 // 2. The facade as tsc compiled it into dist/ (`npm run build:ts` first), bundled by esbuild from
 //    dist/browser/entry.mjs into one ES module, with the browser backend (dist/browser/native.js)
 //    in place of dist/native.js: a resolve plugin sends every `require('./native')` of the
@@ -22,7 +22,19 @@ const dist = path.join(repo, 'dist');
 const out = path.join(dist, 'browser');
 const wasmName = 'lightwatch-memory.wasm';
 
+/**
+ * The wasm32-unknown-unknown target, added with rustup if it is missing (it is a component of
+ * the toolchain, as the hardening script adds nightly's): every `npm ci` builds the browser entry.
+ */
+function ensureTarget() {
+  const installed = execFileSync('rustup', ['target', 'list', '--installed'], { encoding: 'utf8' });
+  if (installed.split('\n').includes('wasm32-unknown-unknown')) return;
+  console.log('build:browser: adding the wasm32-unknown-unknown target (rustup target add)');
+  execFileSync('rustup', ['target', 'add', 'wasm32-unknown-unknown'], { stdio: 'inherit' });
+}
+
 if (!process.argv.includes('--skip-wasm')) {
+  ensureTarget();
   execFileSync(
     'cargo',
     ['build', '-p', 'lightwatch-memory-wasm', '--target', 'wasm32-unknown-unknown', '--release'],
