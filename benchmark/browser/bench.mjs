@@ -33,8 +33,12 @@ function median(now, rounds, n, body) {
   return { median: times[times.length >> 1], min: times[0], max: times[times.length - 1] };
 }
 
-/** The arena against the view floor and `new Float32Array`, rounds interleaved. */
-export function allocBench(m, now, { n = 2e6, rounds = 11 } = {}) {
+/**
+ * The arena against the view floor and `new Float32Array`, rounds interleaved. `core`, the
+ * WebAssembly core's exports if given, adds the design the arena does not take: a call into the
+ * module per allocation (its bump), then the view.
+ */
+export function allocBench(m, now, { n = 2e6, rounds = 11, core } = {}) {
   const arena = new m.Arena(LENGTH * 4 * PER_RESET + 65536);
   const buffer = new ArrayBuffer(LENGTH * 4 * PER_RESET + 64);
   let sink;
@@ -57,8 +61,20 @@ export function allocBench(m, now, { n = 2e6, rounds = 11 } = {}) {
       for (let i = 0; i < count; i++) sink = new Float32Array(LENGTH);
     },
   };
+  if (core !== undefined) {
+    bodies.crossing = (count) => {
+      let offset = 0;
+      for (let i = 0; i < count; i++) {
+        if (i % PER_RESET === PER_RESET - 1) offset = 0;
+        // One call into the module per allocation (here the core's alignment check), as a bump
+        // kept in WebAssembly would cost, then the view.
+        offset += core.check_alignment(16) * 0 + LENGTH * 4;
+        sink = new Float32Array(buffer, offset - LENGTH * 4, LENGTH);
+      }
+    };
+  }
   for (const body of Object.values(bodies)) body(n / 4);
-  const out = { arena: [], floor: [], plain: [] };
+  const out = { arena: [], floor: [], plain: [], crossing: [] };
   const names = Object.keys(bodies);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < names.length; k++) {

@@ -11,9 +11,13 @@ const log = (line) => {
   document.getElementById('log').textContent += `${line}\n`;
 };
 log(`# ${navigator.userAgent}`);
+const { instance } = await WebAssembly.instantiateStreaming(
+  fetch('/dist/browser/lightwatch-memory.wasm'),
+  { lightwatch: { now } },
+);
 const result = {
   runtime: navigator.userAgent,
-  alloc: allocBench(m, now),
+  alloc: allocBench(m, now, { core: instance.exports }),
   kernels: await kernelBench(m, now),
   plans: planBench(m, host.fixture, now),
 };
