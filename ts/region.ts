@@ -65,6 +65,8 @@ export interface RegionInfo {
   readonly grows: number;
 }
 
+const freeze = Object.freeze;
+
 /** The getter of `object[name]`, or `undefined` if the runtime has none. */
 function getterOf(
   object: object | undefined,
@@ -193,7 +195,7 @@ export class Region {
 
   /** What the region says of itself. */
   info(): RegionInfo {
-    return Object.freeze({
+    return freeze({
       memory: this.memory,
       offset: this.offset,
       bytes: this.bytes,

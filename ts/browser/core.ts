@@ -184,20 +184,25 @@ export function errorCodeList(): CodeEntry[] {
   const target = loaded();
   target.error_codes();
   const text = message(target);
+  // `CODE Class` lines, read by index: no string method user code could replace.
   const list: CodeEntry[] = [];
-  let line = '';
+  let code = '';
+  let kind = '';
+  let inClass = false;
   for (let at = 0; at < text.length; at++) {
     const char = text[at] as string;
-    if (char !== '\n') {
-      line += char;
-      continue;
+    if (char === '\n') {
+      append(list, { code, class: kind as CodeEntry['class'] });
+      code = '';
+      kind = '';
+      inClass = false;
+    } else if (char === ' ') {
+      inClass = true;
+    } else if (inClass) {
+      kind += char;
+    } else {
+      code += char;
     }
-    const space = line.indexOf(' ');
-    append(list, {
-      code: line.slice(0, space),
-      class: line.slice(space + 1) as CodeEntry['class'],
-    });
-    line = '';
   }
   codeList = list;
   return list;

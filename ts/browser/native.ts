@@ -62,6 +62,8 @@ function anyBufferLength(value: unknown): number | undefined {
   }
 }
 
+const SafeBigInt = BigInt;
+
 /**
  * The offset of `target`'s first byte in its buffer, as a `bigint`: here a buffer's memory has
  * no observable address, so a buffer's own address space starts at 0 (for a `WebAssembly.Memory`
@@ -86,7 +88,7 @@ function addressOf(target: ArrayBuffer | ArrayBufferView): bigint {
       'a detached buffer, or one of zero bytes, has no address',
     );
   }
-  return BigInt(offset);
+  return SafeBigInt(offset);
 }
 
 /** Every error code, with its class: the core's one list. */
