@@ -12,7 +12,9 @@
 //! each before it reaches the core, and never traps on what it is given. A result `>= 0` is the
 //! answer; a negative one is a refusal, `-(1 + i)` for the code `ErrorCode::ALL[i]`, whose message
 //! waits in the exchange (`message_ptr`, `message_len`; see `refusal`). Arrays (the planner's
-//! columns) travel through one buffer of this module's memory (see `plan`).
+//! columns) travel through one buffer of this module's memory (see `plan`), and a pass is planned
+//! in the largest power-of-two granule that divides its figures (see `granule`), so that 32-bit
+//! sizes reach as far as they can.
 //!
 //! Why not napi-rs's own WebAssembly route (emnapi, `wasm32-wasip1-threads`): its external
 //! buffers are copies, so a reset copies its block and memory written before a reset is gone
@@ -23,6 +25,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod granule;
 mod plan;
 mod refusal;
 mod rules;

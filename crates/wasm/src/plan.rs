@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use lightwatch_memory::{replayed_lifetimes, ErrorCode, Lifetime, Plan, PlanOptions};
 
+use crate::granule::{plan_in_granules, Scaled};
 use crate::refusal::{answer, to_usize, Refusal};
 
 /// The columns, one per kind, and the figures.
@@ -102,20 +103,17 @@ fn options(effort: f64, time_limit: f64) -> Result<PlanOptions, Refusal> {
 }
 
 /// Writes a plan's offsets and figures into the buffer; returns its bytes.
-fn write(buffer: &mut [f64], n: usize, plan: &Plan) -> f64 {
-    for (i, &offset) in plan.offsets().iter().enumerate().take(n) {
-        buffer[OFFSETS * n + i] = offset as f64;
+fn write(buffer: &mut [f64], n: usize, plan: &Scaled) -> f64 {
+    for (i, offset) in plan.offsets().enumerate().take(n) {
+        buffer[OFFSETS * n + i] = offset;
     }
-    let figures = &mut buffer[COLUMNS * n..];
-    figures[0] = plan.bytes() as f64;
-    figures[1] = plan.lower_bound() as f64;
-    figures[2] = plan.naive_bytes() as f64;
-    figures[3] = f64::from(u8::from(plan.optimal()));
+    let figures = plan.figures();
+    buffer[COLUMNS * n..].copy_from_slice(&figures);
     figures[0]
 }
 
 /// Runs `planner` on the `n` tensors in the buffer and writes its plan there.
-fn run(n: f64, planner: impl FnOnce(&[f64], usize) -> Result<Plan, Refusal>) -> f64 {
+fn run(n: f64, planner: impl FnOnce(&[f64], usize) -> Result<Scaled, Refusal>) -> f64 {
     answer((|| {
         let n = to_usize(n, "tensors")?;
         BUFFER.with(|buffer| {
@@ -132,7 +130,7 @@ pub extern "C" fn plan_lifetimes(n: f64, effort: f64, time_limit: f64) -> f64 {
     run(n, |buffer, n| {
         let lifetimes = lifetimes(buffer, n)?;
         let options = options(effort, time_limit)?;
-        Ok(Plan::with_options(&lifetimes, &options)?)
+        plan_in_granules(&lifetimes, &[], |l, _| Plan::with_options(l, &options))
     })
 }
 
@@ -140,7 +138,7 @@ pub extern "C" fn plan_lifetimes(n: f64, effort: f64, time_limit: f64) -> f64 {
 #[no_mangle]
 pub extern "C" fn plan_greedy_by_size(n: f64) -> f64 {
     run(n, |buffer, n| {
-        Ok(Plan::greedy_by_size(&lifetimes(buffer, n)?)?)
+        plan_in_granules(&lifetimes(buffer, n)?, &[], |l, _| Plan::greedy_by_size(l))
     })
 }
 
@@ -149,7 +147,9 @@ pub extern "C" fn plan_greedy_by_size(n: f64) -> f64 {
 /// it starts, so that malformed input is refused at once.
 #[no_mangle]
 pub extern "C" fn plan_check(n: f64) -> f64 {
-    run(n, |buffer, n| Ok(Plan::naive(&lifetimes(buffer, n)?)?))
+    run(n, |buffer, n| {
+        plan_in_granules(&lifetimes(buffer, n)?, &[], |l, _| Plan::naive(l))
+    })
 }
 
 /// Checks the offsets in the buffer against the lifetimes a replay gives the tensors (a tensor
@@ -167,7 +167,7 @@ pub extern "C" fn plan_verify(n: f64) -> f64 {
         let offsets = (0..n)
             .map(|i| to_usize(buffer[OFFSETS * n + i], "offset"))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Plan::from_offsets(&replayed_lifetimes(&tensors), offsets)?)
+        plan_in_granules(&replayed_lifetimes(&tensors), &offsets, Plan::from_offsets)
     })
 }
 
