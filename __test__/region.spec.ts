@@ -174,3 +174,20 @@ test('a planned pass in a WebAssembly.Memory: at the offset, cut again after a g
   pass.dispose();
   t.true(Number.isNaN(again[0]), 'float tensors read NaN after a poisoned dispose');
 });
+
+test('a scope open across memory.grow: its claims and the ones after its close use the new buffer', (t) => {
+  const memory = new wasm.Memory({ initial: 1, maximum: 4 });
+  const arena = new Arena(8192, { memory });
+  arena.alloc(Uint8Array, 16);
+  const scope = arena.scope();
+  const inner = arena.alloc(Uint8Array, 16);
+  memory.grow(1);
+  t.is(inner.byteLength, 0);
+  const grown = arena.alloc(Uint8Array, 16);
+  t.is(grown.buffer, memory.buffer);
+  scope.close();
+  const after = arena.alloc(Uint8Array, 16);
+  t.is(after.buffer, memory.buffer, 'the buffer restored by the close is from before the grow');
+  t.is(after.byteOffset, 16);
+  t.is(arena.region?.grows, 1);
+});

@@ -271,12 +271,18 @@ export class Arena implements Disposable {
     return view;
   }
 
-  /** Moves to a region memory's new buffer after a grow; `false` if there is none. */
+  /**
+   * Moves to a region memory's new buffer after a grow (the region follows it; a scope's close
+   * may have restored a buffer from before); `false` if the arena cuts from the current one.
+   */
   #rebind(): boolean {
-    const fresh = this.#region?.region.rebind() ?? null;
-    if (fresh === null) return false;
-    (this.#blocks[0] as Block).buffer = fresh as ArrayBuffer;
-    this.#buffer = fresh as ArrayBuffer;
+    const region = this.#region?.region;
+    if (region === undefined) return false;
+    region.rebind();
+    const fresh = region.buffer as ArrayBuffer;
+    if (fresh === this.#buffer) return false;
+    (this.#blocks[0] as Block).buffer = fresh;
+    this.#buffer = fresh;
     return true;
   }
 
