@@ -3,6 +3,7 @@
 // benchmark/browser-results.json. BENCHMARKS.md's figures come from Node 24:
 //
 //   node24 scripts/browser-bench.mjs        (node examples/wasm-kernels/build.mjs first)
+//   node scripts/browser-bench.mjs --alloc 5  (the arena's hot path alone, in 5 pages)
 //
 // Chromium: Debian's, driven by playwright-core, as the browser suite runs it
 // (scripts/browser/chromium.mjs). Node: the same functions over the browser entry, and over the
@@ -20,6 +21,30 @@ import * as nodeEntry from '../dist/index.mjs';
 import { launchChromium, runPage, serve } from './browser/chromium.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// `--alloc N`: only the arena's hot path in Chromium, N pages one after another (its spread).
+const allocOnly = process.argv.indexOf('--alloc');
+if (allocOnly !== -1) {
+  const pages = Number(process.argv[allocOnly + 1] ?? 5);
+  const server = await serve(
+    repo,
+    ['dist/browser/', 'benchmark/browser/', 'examples/wasm-kernels/'],
+    {},
+  );
+  const browser = await launchChromium();
+  const url = `http://127.0.0.1:${server.address().port}/benchmark/browser/alloc.html`;
+  console.log(`| page | arena (ns) | floor (ns) | arena / floor | load |`);
+  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  for (let page = 1; page <= pages; page++) {
+    const r = await runPage(browser, url, 'benchResult');
+    console.log(
+      `| ${page} | ${r.arena.toFixed(1)} | ${r.floor.toFixed(1)} | ${r.ratio.toFixed(2)} | ${os.loadavg()[0].toFixed(2)} |`,
+    );
+  }
+  await browser.close();
+  server.close();
+  process.exit(0);
+}
 const fixtureFile = JSON.parse(
   readFileSync(path.join(repo, 'benchmark', 'networks', 'lifetimes.json'), 'utf8'),
 );
