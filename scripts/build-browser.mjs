@@ -27,7 +27,13 @@ const wasmName = 'lightwatch-memory.wasm';
  * the toolchain, as the hardening script adds nightly's): every `npm ci` builds the browser entry.
  */
 function ensureTarget() {
-  const installed = execFileSync('rustup', ['target', 'list', '--installed'], { encoding: 'utf8' });
+  let installed;
+  try {
+    installed = execFileSync('rustup', ['target', 'list', '--installed'], { encoding: 'utf8' });
+  } catch {
+    // No rustup (a system toolchain): cargo says what is missing, if anything is.
+    return;
+  }
   if (installed.split('\n').includes('wasm32-unknown-unknown')) return;
   console.log('build:browser: adding the wasm32-unknown-unknown target (rustup target add)');
   execFileSync('rustup', ['target', 'add', 'wasm32-unknown-unknown'], { stdio: 'inherit' });
