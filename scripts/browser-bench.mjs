@@ -52,10 +52,14 @@ const fixture = fixtureFile.sets.map((set) => ({ ...set, alignment: fixtureFile.
 const now = () => performance.now();
 const load = () => os.loadavg()[0].toFixed(2);
 
+const { instance } = await WebAssembly.instantiate(
+  readFileSync(path.join(repo, 'dist', 'browser', 'lightwatch-memory.wasm')),
+  { lightwatch: { now } },
+);
 console.log(`# Node ${process.version}, load ${load()}`);
 const node = {
   runtime: `Node ${process.version}`,
-  alloc: allocBench(browserEntry, now),
+  alloc: allocBench(browserEntry, now, { core: instance.exports }),
   allocNative: allocBench(nodeEntry, now),
   kernels: await kernelBench(browserEntry, now),
   plans: planBench(browserEntry, fixture, now),

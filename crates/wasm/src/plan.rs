@@ -57,7 +57,10 @@ pub extern "C" fn columns(n: f64) -> f64 {
 
 /// Reads the lifetimes of `n` tensors from the buffer.
 fn lifetimes(buffer: &[f64], n: usize) -> Result<Vec<Lifetime>, Refusal> {
-    if buffer.len() != n * COLUMNS + FIGURES {
+    if n.checked_mul(COLUMNS)
+        .and_then(|cells| cells.checked_add(FIGURES))
+        != Some(buffer.len())
+    {
         return Err(Refusal::new(
             ErrorCode::InvalidState,
             format!("the columns hold another number of tensors than {n}: call columns({n}) first"),
