@@ -29,7 +29,7 @@ const EXPECTED = {
   /** Prefixes of the test job's `runs-on` labels. */
   oses: ['ubuntu', 'macos', 'windows'],
   /** The jobs that together run what .ci/run runs, with the same commands, in its order. */
-  mirrorJobs: ['lint', 'test', 'leak-check', 'hardening', 'runtimes'],
+  mirrorJobs: ['lint', 'test', 'browser', 'leak-check', 'hardening', 'runtimes'],
   /** Every other job. */
   otherJobs: ['build', 'test-bindings', 'test-musl-bindings', 'electron', 'publish'],
   /** The jobs that test the prebuilt binaries, and the scripts each must run. */

@@ -11,7 +11,11 @@
 //    the variables `npm run` sets, copies the programs of `package-test/fixtures/` there, and:
 //    (a) require()s it from CommonJS, (b) imports it from ESM, (c) type-checks TypeScript files
 //    against it with `tsc --noEmit` under moduleResolution nodenext, node16 and bundler, and
-//    (d) runs a program that uses Arena, Pool and alignedNew, on both memory backings.
+//    (d) runs a program that uses Arena, Pool and alignedNew, on both memory backings, and
+//    (e) bundles a browser application with Vite (pinned below) and runs it in headless Chromium
+//    (scripts/browser/chromium.mjs): the "browser" condition gives dist/browser/index.mjs and Vite
+//    emits the WebAssembly core it loads. Without Chromium the run is skipped, and said, unless
+//    LIGHTWATCH_REQUIRE_BROWSER=1 (.ci/run sets it): then it fails.
 // Needs the release addon and dist/ built (`npm ci` or `npm install` builds them).
 // Each check is a node:test test (harness: steps.mjs); the process fails if any does.
 
@@ -35,6 +39,7 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { chromiumPath, launchChromium, runPage, serve } from './browser/chromium.mjs';
 import { check, step } from './steps.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,6 +69,9 @@ const PUBLIC_API = [
   'memoryBacking',
   'MAX_ALIGNMENT',
 ];
+
+/** The bundler of (e), pinned: Vite follows `new URL('./x.wasm', import.meta.url)` into assets. */
+const VITE = 'vite@8.4.1';
 
 // The TypeScript projects a user may have, one `fixtures/tsconfig.<name>.json` each: nodenext and
 // node16 are Node projects with @types/node (which declares Disposable for older libs), bundler
@@ -189,6 +197,8 @@ check('the root tarball holds exactly the loader, its types, dist/ and the docs'
     'CHANGELOG.md',
     'binding.js',
     'binding.d.ts',
+    'dist/browser/index.mjs',
+    'dist/browser/lightwatch-memory.wasm',
   ];
   for (const file of readdirSync(path.join(repo, 'ts'))) {
     const match = /^(.*)\.(m?)ts$/.exec(file);
@@ -286,28 +296,32 @@ function startProjectRuns() {
 
 const typescript = lockedVersion('typescript');
 const typesNode = lockedVersion('@types/node');
-step(`install both tarballs, typescript@${typescript} and @types/node@${typesNode}`, async () => {
-  cpSync(fixtures, project, { recursive: true });
-  writeFileSync(
-    path.join(project, 'package.json'),
-    `${JSON.stringify({ name: 'package-test-project', version: '1.0.0', private: true }, null, 2)}\n`,
-  );
-  await run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      root.file,
-      binary.file,
-      `typescript@${typescript}`,
-      `@types/node@${typesNode}`,
-    ],
-    { cwd: project },
-  );
-  startProjectRuns();
-});
+step(
+  `install both tarballs, typescript@${typescript}, @types/node@${typesNode} and ${VITE}`,
+  async () => {
+    cpSync(fixtures, project, { recursive: true });
+    writeFileSync(
+      path.join(project, 'package.json'),
+      `${JSON.stringify({ name: 'package-test-project', version: '1.0.0', private: true }, null, 2)}\n`,
+    );
+    await run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        root.file,
+        binary.file,
+        `typescript@${typescript}`,
+        `@types/node@${typesNode}`,
+        VITE,
+      ],
+      { cwd: project },
+    );
+    startProjectRuns();
+  },
+);
 
 const installed = path.join(project, 'node_modules', ...pkg.name.split('/'));
 const installedBinding = path.join(project, 'node_modules', ...platformPackage.split('/'));
@@ -362,3 +376,41 @@ for (const backing of ['native', 'v8']) {
     },
   );
 }
+
+check(
+  '(e) bundled by Vite for the browser: the browser entry and its .wasm, run in Chromium',
+  async () => {
+    const app = path.join(project, 'bundle');
+    const vite = path.join(project, 'node_modules', 'vite', 'bin', 'vite.js');
+    await run(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: app });
+    const assets = readdirSync(path.join(app, 'dist', 'assets'));
+    const wasm = assets.filter((file) => file.endsWith('.wasm'));
+    const scripts = assets.filter((file) => file.endsWith('.js'));
+    assert.equal(wasm.length, 1, `one .wasm emitted: ${assets.join(', ')}`);
+    const code = readFileSync(path.join(app, 'dist', 'assets', scripts[0]), 'utf8');
+    assert.ok(code.includes(wasm[0]), 'the bundle loads the emitted .wasm by its URL');
+    assert.ok(
+      !/from\s*["']node:|require\(["']node:/.test(code),
+      'the bundle imports no node: builtin',
+    );
+    if (!existsSync(chromiumPath())) {
+      // .ci/run installs Chromium and requires it; CI.yml's test matrix may not have it.
+      assert.ok(
+        process.env.LIGHTWATCH_REQUIRE_BROWSER !== '1',
+        `${chromiumPath()} is missing (apt-get install chromium)`,
+      );
+      return `${wasm[0]} emitted; not run: no Chromium here (apt-get install chromium)`;
+    }
+    const server = await serve(path.join(app, 'dist'), [''], {});
+    const browser = await launchChromium();
+    try {
+      const url = `http://127.0.0.1:${server.address().port}/index.html`;
+      const result = await runPage(browser, url, 'bundleResult', 60_000);
+      assert.deepEqual(result, { backing: 'js', detached: true, planBytes: 64 });
+    } finally {
+      await browser.close();
+      server.close();
+    }
+    return `${wasm[0]} emitted, the bundle ran in Chromium on the 'js' backing`;
+  },
+);

@@ -63,6 +63,8 @@ const BACKING_INDEPENDENT = {
   'plan-search.spec.ts':
     "the planner's budgets, proofs and background planning: numbers in, numbers out; the " +
     'recording it uses is what plan.spec.ts covers',
+  'region.spec.ts':
+    "arenas and passes in the caller's memory: no block of ours, whatever the backing",
   'replay.spec.ts':
     'views cut at planned offsets of one alignedAlloc block; the block, its alignment and its ' +
     'holds are what the aligned and hold files check on both backings',

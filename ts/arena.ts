@@ -41,6 +41,7 @@ import {
   publicArray,
   SafeUint8Array,
 } from './intrinsics';
+import { RegionArena, type RegionInfo, type RegionOptions, wantsRegion } from './region';
 import { Adoptions, BASE, remember, renew, renewsHere } from './renewal';
 import { Scope, type ScopeHost } from './scope';
 import { type BlockFacts, ScopeBuffers } from './scope-buffers';
@@ -60,8 +61,12 @@ const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
 /** The alignment of `allocate` and `alloc` when none is given: 16 bytes (SSE, NEON). */
 export const DEFAULT_ALIGNMENT: number = DEFAULT_ALIGN;
 
-/** Options of an {@link Arena}. */
-export interface ArenaOptions {
+/**
+ * Options of an {@link Arena}. With `memory` (see {@link RegionOptions}), the arena is carved from
+ * `capacity` bytes of that memory at `offset` and never grows; `poison: true` then fills memory it
+ * gives back with `0xDE` bytes, since views over it cannot be detached.
+ */
+export interface ArenaOptions extends RegionOptions {
   /**
    * Whether a full arena adds a block instead of throwing `ERR_ARENA_EXHAUSTED`: of
    * `max(2 x the last block's size, the padded request)` bytes, as bumpalo grows. Live views
@@ -70,6 +75,8 @@ export interface ArenaOptions {
   growable?: boolean;
   /** The most bytes all blocks together may hold (growable arenas only); no limit by default. */
   maxCapacity?: number;
+  /** Fill memory given back with `0xDE` bytes (arenas over a `memory` region only). */
+  poison?: boolean;
 }
 
 /**
@@ -154,6 +161,8 @@ export class Arena implements Disposable, PassMemory {
   #next = 0;
 
   #handle: native.NativeArena | null;
+  /** The caller's memory the arena is carved from, or `null` (memory of the package's). */
+  readonly #region: RegionArena | null = null;
   readonly #growable: boolean;
   #blocks: Block[];
   #index = 0;
@@ -196,7 +205,13 @@ export class Arena implements Disposable, PassMemory {
     }
     const max = maxCapacity === undefined ? undefined : checkCount(maxCapacity, 'maxCapacity');
     // The value rules (a limit below the capacity, a limit without growth) are the core's.
-    const parts = native.createArena(bytes, growable, max);
+    const parts = wantsRegion(options)
+      ? RegionArena.create(bytes, options, () => this.#used())
+      : native.createArena(bytes, growable, max);
+    if (parts.handle instanceof RegionArena) {
+      this.#region = parts.handle;
+      this.#scopes.keepBuffers();
+    }
     remember(parts.buffer);
     this.#handle = parts.handle;
     this.#growable = growable;
@@ -227,6 +242,7 @@ export class Arena implements Disposable, PassMemory {
     try {
       view = new SafeUint8Array(this.#buffer, at, size);
     } catch {
+      if (this.#rebind()) return this.allocate(size, alignment);
       throw this.#movedAway();
     }
     this.#cursor = this.#next;
@@ -259,10 +275,38 @@ export class Arena implements Disposable, PassMemory {
     try {
       view = new type(this.#buffer, at, length);
     } catch {
+      // Only a buffer moved away (detached) refuses a cut that fits: nothing is committed. Over
+      // a region, a `memory.grow` detaches the memory's buffer: cut from its new one.
+      if (this.#rebind()) return this.alloc(type, length, alignment);
       throw this.#movedAway();
     }
     this.#cursor = this.#next;
     return view;
+  }
+
+  /**
+   * Moves to a region memory's new buffer after a grow (the region follows it; a scope's close
+   * may have restored a buffer from before); `false` if the arena cuts from the current one.
+   */
+  #rebind(): boolean {
+    const region = this.#region?.region;
+    if (region === undefined) return false;
+    region.rebind();
+    const fresh = region.buffer as ArrayBuffer;
+    if (fresh === this.#buffer) return false;
+    (this.#blocks[0] as Block).buffer = fresh;
+    this.#buffer = fresh;
+    return true;
+  }
+
+  /**
+   * The caller's memory the arena is carved from (`new Arena(capacity, { memory, offset })`), or
+   * `null`: where it starts, its bytes, the buffer views are cut from now, and how many times the
+   * memory grew under it (views cut before a grow are dead).
+   */
+  get region(): RegionInfo | null {
+    this.#live();
+    return this.#region === null ? null : this.#region.region.info();
   }
 
   /**
@@ -703,7 +747,8 @@ export class Arena implements Disposable, PassMemory {
    * scope, no shadow, no entered block) and this runtime's `transfer()` keeps the memory.
    */
   #renewHere(block: Block): boolean {
-    if (this.#scopes.depth > 0 || this.#scopes.touched) return false;
+    // A region's buffer is the caller's: never detached (its handle gives the memory back).
+    if (this.#region !== null || this.#scopes.depth > 0 || this.#scopes.touched) return false;
     if (!renewsHere(block.native ? 'native' : 'v8')) return false;
     const fresh = renew(block.buffer);
     if (fresh === null) return false;

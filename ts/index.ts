@@ -35,6 +35,7 @@ export {
   type PlanOptions,
 } from './plan';
 export { DEFAULT_CAPACITY, Pool, type PoolOptions } from './pool';
+export type { RegionInfo, RegionMemory, RegionOptions } from './region';
 export { PlannedPass } from './replay';
 export { Scope } from './scope';
 export type { TypedArray, TypedArrayConstructor, TypedArrayName } from './typed-array';
@@ -79,10 +80,15 @@ export function addressOf(target: ArrayBufferLike | ArrayBufferView): bigint {
 }
 
 /**
- * Where new blocks get their memory: `'native'` (external buffers over Rust-allocated memory) or
+ * Where new blocks get their memory: `'native'` (external buffers over Rust-allocated memory),
  * `'v8'` (V8-owned buffers: Electron's memory cage forbids external ones, or
- * `LIGHTWATCH_MEMORY_BACKING=v8` forced it). Alignment guarantees are the same either way.
+ * `LIGHTWATCH_MEMORY_BACKING=v8` forced it), or `'js'` (the browser entry: JavaScript
+ * `ArrayBuffer`s, the rules in WebAssembly). Alignment guarantees are the same either way; under
+ * `'js'` they hold relative to a block's start, since no address is observable.
  */
-export function memoryBacking(): 'native' | 'v8' {
+export type MemoryBacking = 'native' | 'v8' | 'js';
+
+/** The backing new blocks get: see {@link MemoryBacking}. */
+export function memoryBacking(): MemoryBacking {
   return native.memoryBacking();
 }

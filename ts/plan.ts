@@ -27,7 +27,8 @@ import {
   SafeUint8Array,
 } from './intrinsics';
 import type { Pass, PassMemory, PlannedTensor } from './pass';
-import { createPass, type PlannedPass } from './replay';
+import type { RegionOptions } from './region';
+import { createPass, type PlannedPass, regionOf } from './replay';
 import {
   elementSize,
   type TypedArray,
@@ -337,11 +338,16 @@ export class MemoryPlan {
 
   /**
    * Allocates one aligned block of {@link MemoryPlan.bytes} and cuts every tensor's view once.
+   * With `memory` (see {@link RegionOptions}), the block is `memory`'s bytes from `offset` (a
+   * multiple of the plan's largest alignment) instead: a `WebAssembly.Memory`'s, and each view's
+   * `byteOffset` is the pointer a kernel of that module takes.
    * @param options.poison fill each tensor with NaN (float types) or 0xDE bytes when it is
-   *   freed, so a use after free in a replayed pass shows (a debugging aid: it costs a fill).
-   * @throws RangeError `ERR_OUT_OF_MEMORY` if the system refuses the block.
+   *   freed, so a use after free in a replayed pass shows (a debugging aid: it costs a fill);
+   *   over a region, also every tensor when the pass is disposed.
+   * @throws RangeError `ERR_OUT_OF_MEMORY` if the system refuses the block; `ERR_OUT_OF_RANGE`
+   *   or `ERR_INVALID_ALIGNMENT` for a region that does not fit or is misaligned.
    */
-  instantiate(options: { readonly poison?: boolean } = {}): PlannedPass {
+  instantiate(options: RegionOptions & { readonly poison?: boolean } = {}): PlannedPass {
     if (typeof options !== 'object' || options === null) {
       throw codedError(
         'ERR_INVALID_ARG_TYPE',
@@ -356,7 +362,7 @@ export class MemoryPlan {
       );
     }
     // Checked again, natively, as it will replay: whatever built this plan.
-    return createPass(this.#tensors, this.#offsets, this.#bytes, poison);
+    return createPass(this.#tensors, this.#offsets, this.#bytes, poison, regionOf(options));
   }
 }
 

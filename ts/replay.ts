@@ -46,6 +46,7 @@ import {
   typedArrayName,
 } from './intrinsics';
 import type { PassMemory, PlannedTensor } from './pass';
+import { PassRegion, type RegionInfo } from './region';
 import {
   elementSize,
   isFloatName,
@@ -74,6 +75,7 @@ export function createPass(
   offsets: readonly number[],
   bytes: number,
   poison: boolean,
+  region: { memory: unknown; offset: unknown } | null = null,
 ): PlannedPass {
   const n = tensors.length;
   const sizes = new SafeFloat64Array(n);
@@ -92,7 +94,13 @@ export function createPass(
     at[i] = offsets[i] as number;
   }
   const checked = native.planVerify(sizes, alignments, starts, ends, freed, at);
-  return new PlannedPass(CREATE, tensors, offsets, max(bytes, checked.bytes), poison);
+  return new PlannedPass(CREATE, tensors, offsets, max(bytes, checked.bytes), poison, region);
+}
+
+/** @internal The region `instantiate`'s options ask for (`memory`, `offset`), or `null`. */
+export function regionOf(options: object): { memory: unknown; offset: unknown } | null {
+  const { memory, offset } = options as { memory?: unknown; offset?: unknown };
+  return memory === undefined ? null : { memory, offset };
 }
 
 /**
@@ -119,6 +127,8 @@ export class PlannedPass implements Disposable, PassMemory {
   /** The step no run reaches: what `#step` is between runs (an own `undefined` in the lists). */
   readonly #idle: number;
   readonly #holds = new Holds();
+  /** The caller's memory the block is laid in, or `null` (an aligned block of the package's). */
+  readonly #region: PassRegion | null;
 
   /** @internal Made by `MemoryPlan.instantiate()`, through `createPass`. */
   constructor(
@@ -127,6 +137,7 @@ export class PlannedPass implements Disposable, PassMemory {
     offsets: readonly number[],
     bytes: number,
     poison: boolean,
+    region: { memory: unknown; offset: unknown } | null = null,
   ) {
     if (token !== CREATE) {
       throw codedError(
@@ -141,7 +152,8 @@ export class PlannedPass implements Disposable, PassMemory {
     for (let i = 0; i < tensors.length; i++) {
       alignment = max(alignment, (tensors[i] as PlannedTensor).alignment);
     }
-    this.#block = alignedAlloc(bytes, alignment);
+    this.#region = region === null ? null : PassRegion.open(region, bytes, alignment);
+    this.#block = this.#region === null ? alignedAlloc(bytes, alignment) : this.#region.block();
     const shared: Map<string, TypedArray> = new SafeMap();
     this.#slots = list();
     for (let index = 0; index < tensors.length; index++) {
@@ -210,6 +222,7 @@ export class PlannedPass implements Disposable, PassMemory {
     if (this.#holds.count > 0) {
       throw this.#busy('run the pass while a hold on its memory is pending');
     }
+    this.#rebind();
     this.#step = 0;
     let result: R;
     try {
@@ -362,11 +375,39 @@ export class PlannedPass implements Disposable, PassMemory {
   }
 
   /**
+   * Over a region whose memory grew (its buffer replaced): cuts every view again, over the new
+   * buffer at the same offsets. The views cut before are dead (the engine detached them).
+   */
+  #rebind(): void {
+    const block = this.#region?.rebind() ?? null;
+    if (block === null) return;
+    this.#block = block;
+    const shared: Map<string, TypedArray> = new SafeMap();
+    this.#shared = shared;
+    for (let index = 0; index < this.#slots.length; index++) {
+      const slot = this.#slots[index] as Slot;
+      if (slot.type !== undefined) slot.assign(slot.type, this.#cut(shared, slot.type, index));
+    }
+  }
+
+  /**
+   * The caller's memory the pass is laid in (`plan.instantiate({ memory, offset })`), or `null`:
+   * where it starts, its bytes, the buffer the views are over now, and how many times the memory
+   * grew under it (the views then are cut again; the ones from before are dead).
+   */
+  get region(): RegionInfo | null {
+    this.#live();
+    this.#rebind();
+    return this.#region === null ? null : this.#region.info();
+  }
+
+  /**
    * Every tensor's view, in tensor order, of its recorded type. A tensor planned from lifetimes
    * alone has the type of its first use; before that, a `Uint8Array` over its bytes.
    */
   get views(): readonly TypedArray[] {
     this.#live();
+    this.#rebind();
     const views = list<TypedArray>();
     for (let at = 0; at < this.#slots.length; at++) {
       const view = (this.#slots[at] as Slot).view;
@@ -377,6 +418,8 @@ export class PlannedPass implements Disposable, PassMemory {
 
   /** The block's size in bytes: the plan's `bytes`. */
   get bytes(): number {
+    this.#live();
+    this.#rebind();
     return byteLengthOf(this.#live());
   }
 
@@ -388,7 +431,16 @@ export class PlannedPass implements Disposable, PassMemory {
     const block = this.#block;
     if (block === null) return;
     this.#holds.check('dispose the planned pass');
-    alignedFree(block);
+    if (this.#region === null) {
+      alignedFree(block);
+    } else if (this.#poison) {
+      // Views over a region cannot be detached: they are dead, and poisoned if asked.
+      this.#rebind();
+      for (let at = 0; at < this.#slots.length; at++) {
+        const view = (this.#slots[at] as Slot).view;
+        if (view !== undefined) poison(view);
+      }
+    }
     this.#block = null;
   }
 

@@ -93,6 +93,8 @@ export class ScopeBuffers {
   /** The deepest open scope with something only the binding can end (a shadow, an entered block). */
   #touched = 0;
   readonly #adoptions: Adoptions;
+  /** Whether windows may be renewed here (not over a caller's memory: see `keepBuffers`). */
+  #renews = true;
   /** The last buffer {@link ScopeBuffers.bufferFor} cut: what `commit(true)` records. */
   #cutBuffer: ArrayBuffer | undefined = undefined;
   #cutBlock = 0;
@@ -103,6 +105,14 @@ export class ScopeBuffers {
 
   constructor(adoptions: Adoptions) {
     this.#adoptions = adoptions;
+  }
+
+  /**
+   * Never renews a buffer here: the arena's memory is the caller's (`ts/region.ts`), whose
+   * buffer is not the package's to detach; its handle gives memory back instead.
+   */
+  keepBuffers(): void {
+    this.#renews = false;
   }
 
   /** How many scopes are open. */
@@ -354,7 +364,7 @@ export class ScopeBuffers {
    * failure after it leaves the rest to the binding (the moves done are handed over first).
    */
   #closeHere(opened: number): boolean {
-    if (!renewsHere('native')) return false;
+    if (!this.#renews || !renewsHere('native')) return false;
     const list = this.#openedList;
     const from = opened * STRIDE;
     const to = this.#opened * STRIDE;

@@ -46,8 +46,8 @@
 //! The search is iterative (an explicit stack, not recursion): its depth is the number of
 //! tensors, which would overflow a thread's stack on large inputs.
 
+use super::clock::Instant;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use super::conflicts::Conflicts;
 use super::sections::Sections;

@@ -61,6 +61,7 @@
 //! [`Arena`]: crate::Arena
 
 mod bound;
+mod clock;
 mod conflicts;
 mod error;
 mod exact;
@@ -74,8 +75,8 @@ mod search;
 mod sections;
 mod verify;
 
+use clock::Instant;
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
 pub use error::PlanError;
 pub use exact::Techniques;

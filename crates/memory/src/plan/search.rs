@@ -11,10 +11,10 @@
 //! moves that leave it equal are kept (the search walks plateaus), and a move costs what it
 //! touches, not a full pass: thousands of moves fit in the time of a few passes.
 
+use super::clock::Instant;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use super::greedy::{Placement, Placer};
 use super::Fit;
