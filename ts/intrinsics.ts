@@ -64,6 +64,11 @@ const dataViewBuffer = getter<ArrayBufferLike>(DataView.prototype, 'buffer');
 const dataViewByteOffset = getter<number>(DataView.prototype, 'byteOffset');
 const dataViewByteLength = getter<number>(DataView.prototype, 'byteLength');
 const arrayBufferByteLength = getter<number>(ArrayBuffer.prototype, 'byteLength');
+// Absent where the runtime has no SharedArrayBuffer (a page that is not cross-origin isolated).
+const SharedBuffer = (globalThis as { SharedArrayBuffer?: SharedArrayBufferConstructor })
+  .SharedArrayBuffer;
+const sharedBufferByteLength =
+  SharedBuffer === undefined ? undefined : getter<number>(SharedBuffer.prototype, 'byteLength');
 // Static functions need no `this`: a captured reference is called as it is.
 const isView = ArrayBuffer.isView;
 const isArray = Array.isArray;
@@ -115,6 +120,8 @@ export const SafeTypeError: TypeErrorConstructor = TypeError;
 export const SafeRangeError: RangeErrorConstructor = RangeError;
 export const SafeError: ErrorConstructor = Error;
 export const SafeArrayBuffer: ArrayBufferConstructor = ArrayBuffer;
+/** `SharedArrayBuffer`, or `undefined` where the runtime has none. */
+export const SafeSharedArrayBuffer: SharedArrayBufferConstructor | undefined = SharedBuffer;
 export const SafeDataView: DataViewConstructor = DataView;
 export const SafeUint8Array: Uint8ArrayConstructor = Uint8Array;
 export const SafeUint32Array: Uint32ArrayConstructor = Uint32Array;
@@ -177,6 +184,34 @@ export function lengthOf(view: ArrayBufferView): number {
 /** A buffer's length in bytes (0 once detached), from its internal slot. */
 export function bufferByteLength(buffer: ArrayBufferLike): number {
   return arrayBufferByteLength(buffer);
+}
+
+/** Whether `value` is a `SharedArrayBuffer` (by its internal slots, not its prototype). */
+export function isSharedBuffer(value: unknown): value is SharedArrayBuffer {
+  if (sharedBufferByteLength === undefined) return false;
+  try {
+    sharedBufferByteLength(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The length of `value` if it is an `ArrayBuffer` (0 once detached) or a `SharedArrayBuffer`,
+ * from its internal slots; `undefined` for anything else.
+ */
+export function anyBufferLength(value: unknown): number | undefined {
+  try {
+    return arrayBufferByteLength(value);
+  } catch {
+    if (sharedBufferByteLength === undefined) return undefined;
+    try {
+      return sharedBufferByteLength(value);
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /** `view.fill(value)` with the builtin, whatever `fill` the view or its prototype has now. */

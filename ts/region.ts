@@ -26,8 +26,8 @@
 
 import { codedError, describe } from './errors';
 import {
+  anyBufferLength,
   append,
-  bufferByteLength,
   fillView,
   isSafeIntegerValue,
   list,
@@ -97,8 +97,7 @@ function brand(get: ((this: unknown) => unknown) | undefined, value: unknown): u
 
 /** The length of `buffer`, an `ArrayBuffer` or a `SharedArrayBuffer`, read from its slots. */
 function lengthOf(buffer: ArrayBufferLike): number {
-  const length = brand(sharedLength, buffer);
-  return typeof length === 'number' ? length : bufferByteLength(buffer);
+  return anyBufferLength(buffer) ?? 0;
 }
 
 /** A range of memory the caller owns, and the buffer views of it are cut from now. */

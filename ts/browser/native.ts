@@ -19,14 +19,13 @@
 
 import { codedError } from '../errors';
 import {
-  bufferByteLength,
+  anyBufferLength,
   bufferOf,
   byteLengthOf,
   byteOffsetOf,
   isBufferView,
   list,
   publicArray,
-  reflectApply,
 } from '../intrinsics';
 import { createAligned } from './aligned';
 import { createArena } from './arena';
@@ -42,27 +41,6 @@ import { BrowserPool } from './pool';
 import { memoryStats } from './stats';
 
 import type binding = require('../../binding.js');
-
-const sharedBufferLength = (() => {
-  const Shared = (globalThis as { SharedArrayBuffer?: { prototype: object } }).SharedArrayBuffer;
-  if (Shared === undefined) return undefined;
-  return (Reflect.getOwnPropertyDescriptor(Shared.prototype, 'byteLength') as PropertyDescriptor)
-    .get as (this: unknown) => number;
-})();
-
-/** The length of an `ArrayBuffer` or `SharedArrayBuffer`, or `undefined` for anything else. */
-function anyBufferLength(value: unknown): number | undefined {
-  try {
-    return bufferByteLength(value as ArrayBuffer);
-  } catch {
-    if (sharedBufferLength === undefined) return undefined;
-    try {
-      return reflectApply(sharedBufferLength, value, []) as number;
-    } catch {
-      return undefined;
-    }
-  }
-}
 
 const SafeBigInt = BigInt;
 

@@ -362,7 +362,10 @@ impl NativeArena {
     /// the spare window, a depth above 0 the window of the scope at that depth (also to tell
     /// that a spare the facade holds is now that scope's window). Checks everything (see
     /// `Block::adopt_moved`); `false`, and nothing changed, if it does not hold.
-    #[napi(catch_unwind, ts_args_type = "index: number, role: number, buffer: ArrayBuffer")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "index: number, role: number, buffer: ArrayBuffer"
+    )]
     pub fn adopt(
         &mut self,
         env: &Env,

@@ -31,6 +31,8 @@ mod plan;
 mod pool;
 mod regions;
 mod rules;
+mod shared;
+mod sizes;
 mod stats;
 mod tags;
 
@@ -76,7 +78,10 @@ pub fn memory_backing() -> &'static str {
 /// # Errors
 /// `ERR_INVALID_ARG_TYPE` for anything else; `ERR_INVALID_STATE` for a detached buffer, or
 /// one of zero bytes, which has no memory.
-#[napi(catch_unwind, ts_args_type = "target: ArrayBufferLike | ArrayBufferView")]
+#[napi(
+    catch_unwind,
+    ts_args_type = "target: ArrayBufferLike | ArrayBufferView"
+)]
 pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
     let raw = env.raw();
     let value = target.raw();

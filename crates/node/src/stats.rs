@@ -22,6 +22,8 @@ static LIVE_BLOCKS: AtomicI64 = AtomicI64::new(0);
 static ARENAS: AtomicI64 = AtomicI64::new(0);
 static POOLS: AtomicI64 = AtomicI64::new(0);
 static ALIGNED: AtomicI64 = AtomicI64::new(0);
+static SHARED_BYTES: AtomicI64 = AtomicI64::new(0);
+static SHARED_BLOCKS: AtomicI64 = AtomicI64::new(0);
 
 fn kind_counter(kind: Kind) -> Option<&'static AtomicI64> {
     match kind {
@@ -51,6 +53,48 @@ pub(crate) fn block_freed(kind: Kind, bytes: usize) {
     }
 }
 
+/// A shared block of native memory made (`shared.rs`): live, and shared, until its finalizer.
+pub(crate) fn shared_allocated(kind: Kind, bytes: usize) {
+    block_allocated(kind, bytes);
+    SHARED_BYTES.fetch_add(as_i64(bytes), Ordering::Relaxed);
+    SHARED_BLOCKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A shared block's memory freed: no thread held a buffer over it any more.
+pub(crate) fn shared_freed(kind: Kind, bytes: usize) {
+    block_freed(kind, bytes);
+    SHARED_BYTES.fetch_sub(as_i64(bytes), Ordering::Relaxed);
+    SHARED_BLOCKS.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// V8-owned shared blocks an owner holds (`bytes`, `blocks`: added, or taken back if negative).
+pub(crate) fn shared_v8_held(bytes: i64, blocks: i64) {
+    SHARED_BYTES.fetch_add(bytes, Ordering::Relaxed);
+    SHARED_BLOCKS.fetch_add(blocks, Ordering::Relaxed);
+}
+
+/// An owner of shared blocks made: an arena, a pool or an aligned buffer, by `kind`.
+pub(crate) fn owner_opened(kind: Kind) {
+    match kind {
+        Kind::ArenaBlock => arena_opened(),
+        Kind::PoolChunk => pool_opened(),
+        Kind::Aligned => {
+            ALIGNED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// An owner of shared blocks disposed or collected.
+pub(crate) fn owner_closed(kind: Kind) {
+    match kind {
+        Kind::ArenaBlock => arena_closed(),
+        Kind::PoolChunk => pool_closed(),
+        Kind::Aligned => {
+            ALIGNED.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
 pub(crate) fn arena_opened() {
     ARENAS.fetch_add(1, Ordering::Relaxed);
 }
@@ -70,7 +114,8 @@ pub(crate) fn pool_closed() {
 /// The native memory this library holds right now, across all objects and threads.
 #[napi(object)]
 pub struct MemoryStats {
-    /// Bytes held by live blocks (arenas, pool chunks, aligned buffers), padding included.
+    /// Bytes of native memory held by live blocks (arenas, pool chunks, aligned buffers, shared
+    /// blocks), padding included.
     pub live_bytes: f64,
     /// Blocks of memory held.
     pub live_blocks: u32,
@@ -80,6 +125,11 @@ pub struct MemoryStats {
     pub pools: u32,
     /// Aligned buffers not yet freed or collected.
     pub aligned_buffers: u32,
+    /// Bytes of shared blocks (`shared: true`): of native memory until no thread holds a buffer
+    /// over it, and of V8's while their owner holds them.
+    pub shared_bytes: f64,
+    /// Shared blocks, counted as `shared_bytes` is.
+    pub shared_blocks: u32,
 }
 
 fn count(counter: &AtomicI64) -> u32 {
@@ -95,5 +145,7 @@ pub fn memory_stats() -> MemoryStats {
         arenas: count(&ARENAS),
         pools: count(&POOLS),
         aligned_buffers: count(&ALIGNED),
+        shared_bytes: SHARED_BYTES.load(Ordering::Relaxed).max(0) as f64,
+        shared_blocks: count(&SHARED_BLOCKS),
     }
 }
