@@ -158,6 +158,25 @@ export declare class NativePool {
 }
 
 /**
+ * What one owner of shared blocks (an arena, a pool, an aligned buffer) holds, for
+ * `memoryStats()`: the owner itself until it is disposed or collected, and the V8-owned blocks
+ * it holds (`hold`/`drop`), which V8 frees when it likes. External blocks count themselves.
+ */
+export declare class NativeShared {
+  /**
+   * An owner of `kind` (`'arena'`, `'pool'`, `'aligned'`), counted until disposed or
+   * collected.
+   */
+  constructor(kind: 'arena' | 'pool' | 'aligned')
+  /** Counts a V8-owned shared block of `bytes` the owner now holds. */
+  hold(bytes: number): void
+  /** Stops counting a V8-owned shared block of `bytes` the owner let go of. */
+  dropBlock(bytes: number): void
+  /** The owner gives up its blocks: it stops being counted. A second call does nothing. */
+  dispose(): void
+}
+
+/**
  * A token that stops a background plan's searches early: the facade cancels it when the
  * caller's `AbortSignal` aborts.
  */
@@ -206,6 +225,23 @@ export declare const AVX2_ALIGNMENT: number
 export declare const AVX512_ALIGNMENT: number
 
 /**
+ * Checks an arena's options as `createArena` does (the core's `ArenaOptions::check`).
+ *
+ * # Errors
+ * As `createArena`: `ERR_INVALID_ARG_VALUE` for a `maxCapacity` without `growable`,
+ * `ERR_OUT_OF_RANGE` for one below `capacity`.
+ */
+export declare function checkArenaOptions(capacity: number, growable: boolean, maxCapacity?: number | undefined | null): void
+
+/**
+ * The bytes of a pool chunk of `slots` slots of `stride` bytes (the core's `chunk_size`).
+ *
+ * # Errors
+ * `ERR_OUT_OF_RANGE` if it overflows.
+ */
+export declare function chunkSize(slots: number, stride: number): number
+
+/**
  * Allocates `size` zeroed bytes whose first byte's address is a multiple of `alignment`:
  * `{ handle, buffer, start, misalignment, size, backing }`, the bytes being
  * `buffer[start .. start + size]`.
@@ -221,6 +257,15 @@ export declare function createAligned(size: number, alignment: number): { handle
  * for a `maxCapacity` without `growable`, `ERR_OUT_OF_MEMORY`.
  */
 export declare function createArena(capacity: number, growable?: boolean | undefined | null, maxCapacity?: number | undefined | null): { handle: NativeArena; buffer: ArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' | 'v8' }
+
+/**
+ * A block of `size` zeroed bytes aligned to `alignment`, behind an external
+ * `SharedArrayBuffer`: `{ buffer, start: 0, misalignment, size, backing: 'native' }`; or `null`
+ * where the runtime has no external `SharedArrayBuffer` (or a cage refuses external memory).
+ * `kind` (`'arena'`, `'pool'`, `'aligned'`) says what it is for (checked; the owner's
+ * `NativeShared` is what `memoryStats()` counts by kind).
+ */
+export declare function createSharedBlock(size: number, alignment: number, kind: 'arena' | 'pool' | 'aligned'): { buffer: SharedArrayBuffer; start: number; misalignment: number; size: number; backing: 'native' } | null
 
 /** The alignment of arena claims whose caller names none: 16 bytes (SSE, NEON). */
 export declare const DEFAULT_ALIGNMENT: number
@@ -256,7 +301,10 @@ export declare function memoryStats(): MemoryStats
 
 /** The native memory this library holds right now, across all objects and threads. */
 export interface MemoryStats {
-  /** Bytes held by live blocks (arenas, pool chunks, aligned buffers), padding included. */
+  /**
+   * Bytes of native memory held by live blocks (arenas, pool chunks, aligned buffers, shared
+   * blocks), padding included.
+   */
   liveBytes: number
   /** Blocks of memory held. */
   liveBlocks: number
@@ -266,7 +314,23 @@ export interface MemoryStats {
   pools: number
   /** Aligned buffers not yet freed or collected. */
   alignedBuffers: number
+  /**
+   * Bytes of shared blocks (`shared: true`): of native memory until no thread holds a buffer
+   * over it, and of V8's while their owner holds them.
+   */
+  sharedBytes: number
+  /** Shared blocks, counted as `shared_bytes` is. */
+  sharedBlocks: number
 }
+
+/**
+ * The size of the block a full growable arena adds for `size` bytes aligned to `alignment`
+ * (the core's `next_block_size`), given its last block, capacity and bytes available.
+ *
+ * # Errors
+ * `ERR_ARENA_EXHAUSTED` if the arena may not grow, or not that far.
+ */
+export declare function nextBlockSize(growable: boolean, maxCapacity: number | undefined | null, last: number, capacity: number, available: number, size: number, alignment: number): number
 
 /**
  * Greedy by size with best-fit gaps alone (TensorFlow Lite's planner), for comparison. The
@@ -308,6 +372,12 @@ export interface PlannedLifetimes {
  */
 export declare function planVerify(sizes: Float64Array, alignments: Float64Array, starts: Float64Array, ends: Float64Array, freed: Uint8Array, offsets: Float64Array): PlannedLifetimes
 
+/**
+ * What a reset keeps (the core's `ResetMode::retained`): 0 for the first block as it is, else
+ * the size of the one new block. `limit` is `{ retainLimit }`'s, for that mode only.
+ */
+export declare function resetRetained(mode: 'retain' | 'release' | 'retainLimit', limit: number | null, first: number, capacity: number, initial: number): number
+
 /** One step of the arena rule: `{ block, offset, logical }` or `{ grow }`. */
 export interface RuleStep {
   /** The block the claim landed in. */
@@ -319,3 +389,11 @@ export interface RuleStep {
   /** The size of the block to add before asking again. */
   grow?: number
 }
+
+/**
+ * Bytes from one pool slot's start to the next (the core's `slot_stride`).
+ *
+ * # Errors
+ * `ERR_INVALID_ALIGNMENT`, or `ERR_OUT_OF_RANGE` if the stride overflows.
+ */
+export declare function slotStride(slotBytes: number, alignment: number): number

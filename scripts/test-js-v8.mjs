@@ -38,6 +38,8 @@ const BACKING_DEPENDENT = {
     'renewals by transfer() (external) or structuredClone (V8), checked natively against lies',
   'hostile/reentry.spec.ts': 'zeroing and growth of pool chunks, whose buffers differ per backing',
   'memory.spec.ts': "memoryBacking() reports the variable; stats count each backing's block sizes",
+  'shared.spec.ts':
+    'shared blocks: external SharedArrayBuffers (native) or V8 ones (the V8-owned backing), counted',
   'pass-memory.spec.ts':
     "one forward function on an arena, its scopes (windows or shadows) and a planned pass; free's rewind",
   'pool.spec.ts': 'pool chunks: slot alignment, clear renews the buffers, growth, dispose',

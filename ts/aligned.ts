@@ -7,10 +7,18 @@
  * @module
  */
 
-import { checkAlignment, checkLength, checkType, checkView, codedError } from './errors';
+import {
+  booleanOption,
+  checkAlignment,
+  checkLength,
+  checkType,
+  checkView,
+  codedError,
+  describe,
+} from './errors';
 import { Holds } from './hold';
 import {
-  bufferByteLength,
+  anyBufferLength,
   bufferOf,
   byteOffsetOf,
   max,
@@ -21,6 +29,7 @@ import {
   weakSet,
 } from './intrinsics';
 import { remember } from './renewal';
+import { SharedAligned } from './shared';
 
 import native = require('./native');
 
@@ -28,7 +37,8 @@ import type { TypedArray, TypedArrayConstructor } from './typed-array';
 
 /** The native block behind each buffer handed out, and where its aligned bytes start. */
 interface Owner {
-  readonly handle: native.NativeAligned;
+  /** The block's handle: a shared block's only gives up the claim (see `ts/shared.ts`). */
+  readonly handle: native.NativeAligned | SharedAligned;
   readonly start: number;
   readonly holds: Holds;
 }
@@ -37,8 +47,30 @@ interface Owner {
 // collects the handle, whose finalizer frees the memory.
 const owners: WeakMap<ArrayBufferLike, Owner> = new SafeWeakMap();
 
-function allocateBlock(size: number, alignment: number): { buffer: ArrayBuffer; start: number } {
-  const parts = native.createAligned(size, alignment);
+/** Options of {@link alignedAlloc} and {@link alignedNew}. */
+export interface AlignedOptions {
+  /**
+   * Shared memory: a view over a `SharedArrayBuffer` that every worker it is posted to sees as
+   * the same memory (see `Arena`'s `shared`). {@link alignedFree} then gives up this thread's
+   * claim and detaches nothing; the memory is freed when no thread holds a view of it.
+   */
+  shared?: boolean;
+}
+
+function allocateBlock(
+  size: number,
+  alignment: number,
+  options: AlignedOptions,
+): { buffer: ArrayBuffer; start: number } {
+  if (typeof options !== 'object' || options === null) {
+    throw codedError(
+      'ERR_INVALID_ARG_TYPE',
+      `options must be an object; received ${describe(options)}`,
+    );
+  }
+  const parts = booleanOption(options, 'shared')
+    ? SharedAligned.create(size, alignment)
+    : native.createAligned(size, alignment);
   remember(parts.buffer);
   weakSet(owners, parts.buffer, { handle: parts.handle, start: parts.start, holds: new Holds() });
   return parts;
@@ -55,10 +87,14 @@ export const AVX512_ALIGNMENT: number = native.AVX512_ALIGNMENT;
  * @throws TypeError `ERR_INVALID_ARG_TYPE`; RangeError `ERR_OUT_OF_RANGE`,
  *   `ERR_INVALID_ALIGNMENT` or `ERR_OUT_OF_MEMORY`.
  */
-export function alignedAlloc(size: number, alignment: number): Uint8Array {
+export function alignedAlloc(
+  size: number,
+  alignment: number,
+  options: AlignedOptions = {},
+): Uint8Array {
   const bytes = checkLength(size, 'size');
   const align = checkAlignment(alignment);
-  const { buffer, start } = allocateBlock(bytes, align);
+  const { buffer, start } = allocateBlock(bytes, align, options);
   return new SafeUint8Array(buffer, start, bytes);
 }
 
@@ -71,16 +107,18 @@ export function alignedNew<T extends TypedArray>(
   type: TypedArrayConstructor<T>,
   length: number,
   alignment?: number,
+  options: AlignedOptions = {},
 ): T {
   const elementSize = checkType(type);
   const count = checkLength(length, 'length');
   const align = alignment === undefined ? elementSize : max(checkAlignment(alignment), elementSize);
-  const { buffer, start } = allocateBlock(count * elementSize, align);
+  const { buffer, start } = allocateBlock(count * elementSize, align, options);
   return new type(buffer, start, count);
 }
 
 /**
- * Frees a buffer from {@link alignedAlloc} now, and detaches it.
+ * Frees a buffer from {@link alignedAlloc} now, and detaches it (a shared one: gives up this
+ * thread's claim; the memory goes when no thread holds a view of it).
  * @throws Error `ERR_DOUBLE_FREE` if it was freed already; `ERR_FOREIGN_VIEW` if it is not a
  *   view returned by `alignedAlloc`/`alignedNew`; TypeError `ERR_INVALID_ARG_TYPE`.
  */
@@ -132,7 +170,7 @@ function release(value: unknown): void {
   // A detached buffer that was never freed was transferred away: the native side gives the
   // block up (it never frees memory that another buffer may now hold).
   const offset = byteOffsetOf(view);
-  if (bufferByteLength(bufferOf(view)) !== 0 && offset !== owner.start) {
+  if (anyBufferLength(bufferOf(view)) !== 0 && offset !== owner.start) {
     throw codedError(
       'ERR_FOREIGN_VIEW',
       `the view starts ${offset - owner.start} bytes into an aligned buffer; pass the view that was returned`,

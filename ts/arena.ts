@@ -18,6 +18,7 @@
  */
 
 import {
+  booleanOption,
   checkAlignment,
   checkCount,
   checkLength,
@@ -39,12 +40,15 @@ import {
   list,
   max,
   publicArray,
+  SafeArrayBuffer,
   SafeUint8Array,
 } from './intrinsics';
+import type { Lease } from './lease';
 import { RegionArena, type RegionInfo, type RegionOptions, wantsRegion } from './region';
 import { Adoptions, BASE, remember, renew, renewsHere } from './renewal';
 import { Scope, type ScopeHost } from './scope';
 import { type BlockFacts, ScopeBuffers } from './scope-buffers';
+import { SharedArena } from './shared';
 
 import native = require('./native');
 
@@ -57,6 +61,9 @@ import type { TypedArray, TypedArrayConstructor } from './typed-array';
 // where an imported binding is a property load (tsc) or a getter call (esbuild, tsx) on every
 // allocation (measured: 19 -> 23 ns per `alloc`). The values come from the core.
 const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
+
+/** What a disposed arena cuts from: nothing (its `#limit` sends every claim to `#live`). */
+const NO_BUFFER = new SafeArrayBuffer(0);
 
 /** The alignment of `allocate` and `alloc` when none is given: 16 bytes (SSE, NEON). */
 export const DEFAULT_ALIGNMENT: number = DEFAULT_ALIGN;
@@ -75,9 +82,29 @@ export interface ArenaOptions extends RegionOptions {
   growable?: boolean;
   /** The most bytes all blocks together may hold (growable arenas only); no limit by default. */
   maxCapacity?: number;
-  /** Fill memory given back with `0xDE` bytes (arenas over a `memory` region only). */
+  /**
+   * Shared memory: views over `SharedArrayBuffer`s that every worker they are posted to sees
+   * as the same memory, zero copy (see {@link Arena.backing}). Such views cannot be detached: a
+   * reset, a scope's close or a dispose gives the memory back (or up) and leaves them attached,
+   * so take a {@link Arena.lease} or a {@link Arena.hold} for work other threads do with them.
+   * The memory is freed only when no thread holds a view of it. `false` by default.
+   */
+  shared?: boolean;
+  /**
+   * Fill memory given back with `0xDE` bytes, so a stale view shows (arenas whose views cannot
+   * be detached only: `shared`, or over a `memory` region).
+   */
   poison?: boolean;
 }
+
+/**
+ * Where an arena's, a pool's or an aligned buffer's memory is: `'native'` and `'v8'` as
+ * {@link memoryBacking} says, `'js'` under the browser entry, `'region'` in a caller's memory
+ * (`{ memory }`), `'shared-native'` for shared memory of the core's (an external
+ * `SharedArrayBuffer`: Node 22.23+, 24.16+, 26.1+, Bun) and `'shared-v8'` for shared memory of
+ * V8's (a `SharedArrayBuffer` it allocated: Node 20, Deno, a memory cage).
+ */
+export type Backing = 'native' | 'v8' | 'js' | 'region' | 'shared-native' | 'shared-v8';
 
 /**
  * What {@link Arena.reset} keeps (Zig's `ArenaAllocator` reset modes):
@@ -163,6 +190,10 @@ export class Arena implements Disposable, PassMemory {
   #handle: native.NativeArena | null;
   /** The caller's memory the arena is carved from, or `null` (memory of the package's). */
   readonly #region: RegionArena | null = null;
+  /** Where the arena's memory is (see {@link Backing}). */
+  readonly #backing: Backing;
+  /** Whether its views can never be detached (a region, shared memory). */
+  readonly #keeps: boolean;
   readonly #growable: boolean;
   #blocks: Block[];
   #index = 0;
@@ -204,14 +235,36 @@ export class Arena implements Disposable, PassMemory {
       );
     }
     const max = maxCapacity === undefined ? undefined : checkCount(maxCapacity, 'maxCapacity');
+    const shared = booleanOption(options, 'shared');
+    if (shared && wantsRegion(options)) {
+      throw codedError(
+        'ERR_INVALID_ARG_VALUE',
+        'an arena is either shared or over a memory region; received both shared: true and memory',
+      );
+    }
     // The value rules (a limit below the capacity, a limit without growth) are the core's.
     const parts = wantsRegion(options)
       ? RegionArena.create(bytes, options, () => this.#used())
-      : native.createArena(bytes, growable, max);
+      : shared
+        ? SharedArena.create(bytes, growable, max, booleanOption(options, 'poison'), () =>
+            this.#used(),
+          )
+        : native.createArena(bytes, growable, max);
     if (parts.handle instanceof RegionArena) {
       this.#region = parts.handle;
-      this.#scopes.keepBuffers();
+      this.#backing = 'region';
+    } else if (parts.handle instanceof SharedArena) {
+      this.#backing = parts.handle.shared === 'native' ? 'shared-native' : 'shared-v8';
+    } else {
+      // The browser entry's backend says 'js' (its blocks are JavaScript's).
+      this.#backing = (native.memoryBacking() as string) === 'js' ? 'js' : parts.backing;
     }
+    // Views that cannot be detached: nothing is renewed here, the handle gives memory back.
+    this.#keeps =
+      this.#backing === 'region' ||
+      this.#backing === 'shared-native' ||
+      this.#backing === 'shared-v8';
+    if (this.#keeps) this.#scopes.keepBuffers();
     remember(parts.buffer);
     this.#handle = parts.handle;
     this.#growable = growable;
@@ -388,7 +441,7 @@ export class Arena implements Disposable, PassMemory {
     if (this.#scopes.depth > 0) {
       buffer = this.#scopes.enter(this.#reach, index);
       block.buffer = buffer;
-    } else if (bufferByteLength(buffer) === 0) {
+    } else if (!this.#keeps && bufferByteLength(buffer) === 0) {
       throw this.#movedAway();
     }
     this.#enterBlock(index, block, before, buffer);
@@ -514,6 +567,31 @@ export class Arena implements Disposable, PassMemory {
   hold<R>(work: PromiseLike<R>): Promise<R> {
     this.#live();
     return this.#holds.take(work, this, this.#scopes.depth);
+  }
+
+  /**
+   * A lease on the arena's memory, for work another thread does with its views (a worker that
+   * synchronises with `Atomics` rather than a promise): until {@link releaseLease} is called
+   * with it, in any thread, `reset`, `dispose` and the close of a scope that was open when it
+   * was taken throw `ERR_BUSY` and change nothing, as for a {@link Arena.hold}. The lease is
+   * plain data: post it to the worker with the views.
+   *
+   * ```ts
+   * const arena = new Arena(1 << 20, { shared: true });
+   * const input = arena.alloc(Float32Array, 1024);
+   * worker.postMessage({ input, lease: arena.lease() }); // the worker calls releaseLease(lease)
+   * ```
+   * @throws Error `ERR_DISPOSED`; `ERR_INVALID_STATE` where there is no `SharedArrayBuffer`.
+   */
+  lease(): Lease {
+    this.#live();
+    return this.#holds.lease(this.#scopes.depth);
+  }
+
+  /** Where the arena's memory is (see {@link Backing}): shared memory says whose it is. */
+  get backing(): Backing {
+    this.#live();
+    return this.#backing;
   }
 
   /** Closes the scope opened as `serial` at `depth`, and every scope opened after it. */
@@ -655,8 +733,9 @@ export class Arena implements Disposable, PassMemory {
    * arena, a scope or a planned pass). If `view` is the arena's last allocation (in the innermost
    * open scope, if one is), its bytes are claimable again (bumpalo's rule: only the last one can
    * be given back in a bump arena);
-   * otherwise `free` only checks that the arena handed it out, and the bytes stay claimed until
-   * the reset or the close of its scope. The view is not detached either way: using it after
+   * otherwise, or while a hold or lease is pending (the work may still use them), `free` only
+   * checks that the arena handed it out, and the bytes stay claimed until the reset or the close
+   * of its scope. The view is not detached either way: using it after
    * `free` is a bug its next claim shows.
    * @throws TypeError `ERR_INVALID_ARG_TYPE` if `view` is not a typed array or DataView; Error
    *   `ERR_FOREIGN_VIEW` if this arena did not hand it out since its last reset (or the close of
@@ -668,6 +747,7 @@ export class Arena implements Disposable, PassMemory {
     const at = byteOffsetOf(view) - this.#bias;
     if (
       bufferOf(view) === this.#buffer &&
+      this.#holds.count === 0 &&
       at >= this.#scopes.floorIn(this.#index) &&
       at >= 0 &&
       at + byteLengthOf(view) === this.#cursor
@@ -721,6 +801,10 @@ export class Arena implements Disposable, PassMemory {
     this.#limit = -1;
     this.#cursor = 0;
     handle.dispose();
+    // Nothing of the arena's memory is reachable from it any more: shared memory, which only
+    // goes when no thread can reach it, can go once other threads let go too.
+    this.#blocks = list();
+    this.#buffer = NO_BUFFER;
   }
 
   [Symbol.dispose](): void {
@@ -747,8 +831,8 @@ export class Arena implements Disposable, PassMemory {
    * scope, no shadow, no entered block) and this runtime's `transfer()` keeps the memory.
    */
   #renewHere(block: Block): boolean {
-    // A region's buffer is the caller's: never detached (its handle gives the memory back).
-    if (this.#region !== null || this.#scopes.depth > 0 || this.#scopes.touched) return false;
+    // A region's or a shared buffer is never detached (its handle gives the memory back).
+    if (this.#keeps || this.#scopes.depth > 0 || this.#scopes.touched) return false;
     if (!renewsHere(block.native ? 'native' : 'v8')) return false;
     const fresh = renew(block.buffer);
     if (fresh === null) return false;

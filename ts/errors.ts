@@ -208,6 +208,22 @@ function alignmentError(value: unknown): Error & { code: ErrorCode } {
   );
 }
 
+/**
+ * @internal Reads the boolean option `name` of `options` (read once: a getter runs once):
+ * `false` when absent.
+ */
+export function booleanOption(options: object, name: string): boolean {
+  const value = (options as Record<string, unknown>)[name];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') {
+    throw codedError(
+      'ERR_INVALID_ARG_TYPE',
+      `${name} must be a boolean; received ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
 /** @internal `type.BYTES_PER_ELEMENT`, if `type` is a typed array constructor. */
 export function checkType(type: unknown): number {
   const size = elementSize(type);

@@ -19,6 +19,7 @@
 
 import { codedError, describe, type ErrorCode } from './errors';
 import { append, filled } from './intrinsics';
+import { type Lease, Leases } from './lease';
 
 /** One pending hold: released once, by identity. */
 interface Token {
@@ -27,15 +28,26 @@ interface Token {
   released: boolean;
 }
 
-/** @internal The holds of one arena, pool, planned pass or aligned buffer. */
+/**
+ * @internal The holds of one arena, pool, planned pass or aligned buffer, and its leases
+ * (`ts/lease.ts`: holds released from any thread), which block the same calls.
+ */
 export class Holds {
   /** Pending holds by the depth they were taken at (own elements, grown with `append`). */
   readonly #byDepth: number[] = filled(1, 0);
   #count = 0;
+  /** The owner's leases, once it has taken one. */
+  #leases: Leases | null = null;
 
-  /** How many holds are pending. */
+  /** How many holds are pending and leases unreleased. */
   get count(): number {
-    return this.#count;
+    return this.#leases === null ? this.#count : this.#count + this.#leases.count;
+  }
+
+  /** A lease (see `Arena.lease`), taken while `depth` scopes are open (0 elsewhere). */
+  lease(depth = 0): Lease {
+    if (this.#leases === null) this.#leases = new Leases();
+    return this.#leases.take(depth);
   }
 
   /**
@@ -76,16 +88,21 @@ export class Holds {
     this.#count--;
   }
 
-  /** Throws `ERR_BUSY` if any hold is pending: `doing` says what was refused. */
+  /** Throws `ERR_BUSY` if any hold is pending or lease unreleased: `doing` says what was refused. */
   check(doing: string): void {
-    if (this.#count > 0) throw busy(doing, this.#count);
+    const leases = this.#leases === null ? 0 : this.#leases.count;
+    if (this.#count > 0 || leases > 0) throw busy(doing, this.#count, leases);
   }
 
-  /** Throws `ERR_BUSY` if a hold taken while more than `depth` scopes were open is pending. */
+  /**
+   * Throws `ERR_BUSY` if a hold or a lease taken while more than `depth` scopes were open is
+   * pending.
+   */
   checkDepth(doing: string, depth: number): void {
     let inside = 0;
     for (let at = depth + 1; at < this.#byDepth.length; at++) inside += this.#byDepth[at] as number;
-    if (inside > 0) throw busy(doing, inside);
+    const leases = this.#leases === null ? 0 : this.#leases.countAbove(depth);
+    if (inside > 0 || leases > 0) throw busy(doing, inside, leases);
   }
 }
 
@@ -96,10 +113,15 @@ function notWork(work: unknown): Error {
   );
 }
 
-function busy(doing: string, count: number): Error & { code: ErrorCode } {
-  const holds = count === 1 ? '1 hold is' : `${count} holds are`;
-  return codedError(
-    'ERR_BUSY',
-    `cannot ${doing}: ${holds} pending on its memory (await the work you passed to hold() first)`,
-  );
+function busy(doing: string, holds: number, leases: number): Error & { code: ErrorCode } {
+  const held =
+    holds === 0
+      ? ''
+      : `${holds === 1 ? '1 hold is' : `${holds} holds are`} pending on its memory (await the work you passed to hold() first)`;
+  const leased =
+    leases === 0
+      ? ''
+      : `${leases === 1 ? '1 lease is' : `${leases} leases are`} unreleased (releaseLease(lease) in the thread that is done with it)`;
+  const both = held !== '' && leased !== '' ? ', and ' : '';
+  return codedError('ERR_BUSY', `cannot ${doing}: ${held}${both}${leased}`);
 }

@@ -1,14 +1,19 @@
 // The ES module entry: the same objects as the CommonJS entry (no dual-package hazard).
 
 export type {
+  AlignedOptions,
   ArenaOptions,
   AsyncPlanOptions,
+  Backing,
   ErrorCode,
+  InstantiateOptions,
+  Lease,
   Lifetime,
   MemoryBacking,
   MemoryError,
   MemoryPlanJSON,
   MemoryStats,
+  Pass,
   PassMemory,
   PlanAbortSignal,
   PlannedTensor,
@@ -42,5 +47,6 @@ export {
   memoryStats,
   PlannedPass,
   Pool,
+  releaseLease,
   Scope,
 } from './index.js';

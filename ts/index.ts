@@ -9,6 +9,7 @@ import { codedError, describe } from './errors';
 import native = require('./native');
 
 export {
+  type AlignedOptions,
   AVX2_ALIGNMENT,
   AVX512_ALIGNMENT,
   alignedAlloc,
@@ -17,7 +18,13 @@ export {
   alignedNew,
   holdAligned,
 } from './aligned';
-export { Arena, type ArenaOptions, DEFAULT_ALIGNMENT, type ResetMode } from './arena';
+export {
+  Arena,
+  type ArenaOptions,
+  type Backing,
+  DEFAULT_ALIGNMENT,
+  type ResetMode,
+} from './arena';
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -25,9 +32,11 @@ export {
   MAX_ALIGNMENT,
   type MemoryError,
 } from './errors';
-export type { PassMemory, PlannedTensor } from './pass';
+export { type Lease, releaseLease } from './lease';
+export type { Pass, PassMemory, PlannedTensor } from './pass';
 export {
   type AsyncPlanOptions,
+  type InstantiateOptions,
   type Lifetime,
   MemoryPlan,
   type MemoryPlanJSON,
@@ -42,7 +51,10 @@ export type { TypedArray, TypedArrayConstructor, TypedArrayName } from './typed-
 
 /** The native memory this library holds right now, across all objects and threads. */
 export interface MemoryStats {
-  /** Bytes held by live blocks (arenas, pool chunks, aligned buffers), padding included. */
+  /**
+   * Bytes of native memory held by live blocks (arenas, pool chunks, aligned buffers, shared
+   * blocks of the core's), padding included.
+   */
   liveBytes: number;
   /** Blocks of memory held. */
   liveBlocks: number;
@@ -52,6 +64,14 @@ export interface MemoryStats {
   pools: number;
   /** Aligned buffers not yet freed or collected. */
   alignedBuffers: number;
+  /**
+   * Bytes of shared memory (`shared: true`): of the core's until no thread holds a view of it
+   * (then freed, and no longer counted), of V8's while their owner holds them (V8 frees them
+   * when no thread does, and tells no one).
+   */
+  sharedBytes: number;
+  /** Shared blocks, counted as `sharedBytes` is. */
+  sharedBlocks: number;
 }
 
 /**

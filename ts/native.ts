@@ -48,6 +48,7 @@ declare namespace native {
   export type NativeAligned = binding.NativeAligned;
   export type NativeArena = binding.NativeArena;
   export type NativePool = binding.NativePool;
+  export type NativeShared = binding.NativeShared;
   export type MemoryStats = binding.MemoryStats;
   /**
    * Which async task code runs in, where the runtime can tell (`AsyncLocalStorage`): what a

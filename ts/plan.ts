@@ -14,7 +14,14 @@
  */
 
 import { alignedDelete, alignedNew } from './aligned';
-import { checkAlignment, checkCount, checkType, codedError, describe } from './errors';
+import {
+  booleanOption,
+  checkAlignment,
+  checkCount,
+  checkType,
+  codedError,
+  describe,
+} from './errors';
 import {
   append,
   isArrayValue,
@@ -116,6 +123,23 @@ interface Planned {
 interface Budget {
   effort: number | undefined;
   timeLimit: number | undefined;
+}
+
+/** Options of {@link MemoryPlan.instantiate}. */
+export interface InstantiateOptions extends RegionOptions {
+  /**
+   * Fill each tensor with NaN (float types) or `0xDE` bytes when it is freed, so a use after free
+   * in a replayed pass shows (a debugging aid: it costs a fill); over a region or shared memory,
+   * also every tensor when the pass is disposed.
+   */
+  readonly poison?: boolean;
+  /**
+   * Shared memory: the views are over a `SharedArrayBuffer` that every worker they are posted to
+   * sees as the same memory (see `Arena`'s `shared`); `dispose` then leaves them attached, and the
+   * memory is freed when no thread holds a view of it. Take a `pass.lease()` or `pass.hold()`
+   * for work other threads do with them.
+   */
+  readonly shared?: boolean;
 }
 
 /**
@@ -340,29 +364,29 @@ export class MemoryPlan {
    * Allocates one aligned block of {@link MemoryPlan.bytes} and cuts every tensor's view once.
    * With `memory` (see {@link RegionOptions}), the block is `memory`'s bytes from `offset` (a
    * multiple of the plan's largest alignment) instead: a `WebAssembly.Memory`'s, and each view's
-   * `byteOffset` is the pointer a kernel of that module takes.
-   * @param options.poison fill each tensor with NaN (float types) or 0xDE bytes when it is
-   *   freed, so a use after free in a replayed pass shows (a debugging aid: it costs a fill);
-   *   over a region, also every tensor when the pass is disposed.
+   * `byteOffset` is the pointer a kernel of that module takes. With `shared: true`, the block is
+   * shared memory that workers see zero copy (see {@link InstantiateOptions}).
    * @throws RangeError `ERR_OUT_OF_MEMORY` if the system refuses the block; `ERR_OUT_OF_RANGE`
    *   or `ERR_INVALID_ALIGNMENT` for a region that does not fit or is misaligned.
    */
-  instantiate(options: RegionOptions & { readonly poison?: boolean } = {}): PlannedPass {
+  instantiate(options: InstantiateOptions = {}): PlannedPass {
     if (typeof options !== 'object' || options === null) {
       throw codedError(
         'ERR_INVALID_ARG_TYPE',
         `options must be an object; received ${describe(options)}`,
       );
     }
-    const poison = options.poison === undefined ? false : options.poison;
-    if (typeof poison !== 'boolean') {
+    const poison = booleanOption(options, 'poison');
+    const shared = booleanOption(options, 'shared');
+    const region = regionOf(options);
+    if (shared && region !== null) {
       throw codedError(
-        'ERR_INVALID_ARG_TYPE',
-        `poison must be a boolean; received ${describe(poison)}`,
+        'ERR_INVALID_ARG_VALUE',
+        'a planned pass is either shared or in a memory region; received both shared: true and memory',
       );
     }
     // Checked again, natively, as it will replay: whatever built this plan.
-    return createPass(this.#tensors, this.#offsets, this.#bytes, poison, regionOf(options));
+    return createPass(this.#tensors, this.#offsets, this.#bytes, poison, region, shared);
   }
 }
 

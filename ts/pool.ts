@@ -12,7 +12,9 @@
  * @module
  */
 
+import type { Backing } from './arena';
 import {
+  booleanOption,
   checkAlignment,
   checkLength,
   checkPositive,
@@ -32,8 +34,10 @@ import {
   SafeUint8Array,
   SafeUint32Array,
 } from './intrinsics';
+import type { Lease } from './lease';
 import { remember } from './renewal';
-import { zeroOf } from './typed-array';
+import { SharedPool } from './shared';
+import { poisonView, zeroOf } from './typed-array';
 
 import native = require('./native');
 
@@ -50,6 +54,17 @@ export interface PoolOptions {
   alignment?: number;
   /** Zero a reused slot on `allocate`; `false` by default (fresh slots are always zero). */
   zero?: boolean;
+  /**
+   * Shared memory: slots over `SharedArrayBuffer`s that every worker they are posted to sees as
+   * the same memory (see `Arena`'s `shared`). `clear` and `dispose` leave the views attached;
+   * take a {@link Pool.lease} or a {@link Pool.hold} for work other threads do with them.
+   */
+  shared?: boolean;
+  /**
+   * Fill a slot given back (`deallocate`, `clear`, `dispose`) with NaN (float types) or `0xDE`
+   * bytes, so that a stale view shows (shared pools only: other views are detached).
+   */
+  poison?: boolean;
 }
 
 /** The slots of the first chunk, and of each later one, when `initialCapacity` is not given. */
@@ -113,7 +128,11 @@ export class Pool<T extends TypedArray> implements Disposable {
   readonly #stride: number;
   /** What `zero: true` fills a reused slot with: `0n` for the 64-bit integer types. */
   readonly #zeroValue: number | bigint;
-  #handle: native.NativePool | null;
+  #handle: native.NativePool | SharedPool | null;
+  /** Where the pool's memory is (see `Backing`). */
+  readonly #backing: Backing;
+  /** Whether a slot given back is poisoned (shared pools only). */
+  readonly #poison: boolean;
   /** One buffer per chunk (the current epoch), and where its first slot starts. */
   #buffers: ArrayBuffer[] = list();
   readonly #starts: number[] = list();
@@ -162,20 +181,38 @@ export class Pool<T extends TypedArray> implements Disposable {
         `zero must be a boolean; received ${describe(zero)}`,
       );
     }
+    const shared = booleanOption(options, 'shared');
+    const poison = booleanOption(options, 'poison');
     this.#type = type;
     this.#zeroValue = zeroOf(type);
     this.#length = slotLength;
     this.#chunkSlots = chunkSlots;
     this.#zero = zero;
-    this.#handle = new native.NativePool(slotLength * elementSize, align);
-    this.#stride = this.#handle.stride;
+    this.#poison = shared && poison;
+    const handle = shared
+      ? new SharedPool(slotLength * elementSize, align, poison)
+      : new native.NativePool(slotLength * elementSize, align);
+    this.#handle = handle;
+    this.#stride = handle.stride;
     try {
       this.#grow();
     } catch (error) {
-      this.#handle.dispose();
+      handle.dispose();
       throw error;
     }
+    // The browser entry's backend says 'js' (its chunks are JavaScript's).
+    this.#backing =
+      handle instanceof SharedPool
+        ? handle.shared === 'native'
+          ? 'shared-native'
+          : 'shared-v8'
+        : (native.memoryBacking() as string) === 'js'
+          ? 'js'
+          : this.#firstBacking;
   }
+
+  /** The backing of the first chunk, as the binding said. */
+  #firstBacking: 'native' | 'v8' = 'native';
 
   /**
    * A free slot, growing the pool by one chunk if none is left (live slots never move).
@@ -244,6 +281,9 @@ export class Pool<T extends TypedArray> implements Disposable {
       this.#free = free;
       this.#freeRoom = 2 * count;
     }
+    // Shared memory stays attached: a stale view shows if it is poisoned (before the slot is
+    // free: the fill is the builtin's, and runs no user code).
+    if (this.#poison) poisonView(view);
     this.#free[count] = slot;
     this.#freeCount = count + 1;
     this.#live[slot] = 0;
@@ -264,8 +304,9 @@ export class Pool<T extends TypedArray> implements Disposable {
   }
 
   /**
-   * Frees every slot; the capacity is kept, and every view handed out before is detached.
-   * @throws Error `ERR_BUSY` while a hold is pending; `ERR_DISPOSED` after dispose.
+   * Frees every slot; the capacity is kept, and every view handed out before is detached (in a
+   * shared pool: left attached, and poisoned if asked).
+   * @throws Error `ERR_BUSY` while a hold is pending or a lease unreleased; `ERR_DISPOSED`.
    */
   clear(): void {
     const handle = this.#handleOrThrow();
@@ -292,6 +333,23 @@ export class Pool<T extends TypedArray> implements Disposable {
   hold<R>(work: PromiseLike<R>): Promise<R> {
     this.#handleOrThrow();
     return this.#holds.take(work, this);
+  }
+
+  /**
+   * A lease on the pool's memory, for work another thread does with its slots: until
+   * `releaseLease(lease)` is called, in any thread, `clear` and `dispose` throw `ERR_BUSY` and
+   * change nothing, as for a {@link Pool.hold} (see `Arena.lease`).
+   * @throws Error `ERR_DISPOSED`; `ERR_INVALID_STATE` where there is no `SharedArrayBuffer`.
+   */
+  lease(): Lease {
+    this.#handleOrThrow();
+    return this.#holds.lease();
+  }
+
+  /** Where the pool's memory is (see `Backing`): shared memory says whose it is. */
+  get backing(): Backing {
+    this.#handleOrThrow();
+    return this.#backing;
   }
 
   /** Live slots. */
@@ -344,6 +402,7 @@ export class Pool<T extends TypedArray> implements Disposable {
   /** Adds a chunk of `#chunkSlots` fresh slots; on error nothing changes. */
   #grow(): void {
     const parts = this.#handleOrThrow().addChunk(this.#chunkSlots);
+    if (this.#buffers.length === 0) this.#firstBacking = parts.backing;
     append(this.#buffers, remember(parts.buffer));
     append(this.#starts, parts.start);
     this.#capacity += this.#chunkSlots;
@@ -368,7 +427,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     );
   }
 
-  #handleOrThrow(): native.NativePool {
+  #handleOrThrow(): native.NativePool | SharedPool {
     if (this.#handle === null) throw disposedError('pool');
     return this.#handle;
   }

@@ -24,7 +24,7 @@
  * @module
  */
 
-import { codedError, describe } from './errors';
+import { booleanOption, codedError, describe } from './errors';
 import {
   anyBufferLength,
   append,
@@ -213,18 +213,6 @@ export function wantsRegion(options: object): options is RegionOptions & { memor
   return (options as RegionOptions).memory !== undefined;
 }
 
-/** Reads `poison` of an options object: `false` by default. */
-export function poisonOption(options: object): boolean {
-  const poison = (options as { poison?: unknown }).poison ?? false;
-  if (typeof poison !== 'boolean') {
-    throw codedError(
-      'ERR_INVALID_ARG_TYPE',
-      `poison must be a boolean; received ${describe(poison)}`,
-    );
-  }
-  return poison;
-}
-
 /** The block's parts, as the binding returns them: a region is one block that never grows. */
 interface RegionParts {
   handle: RegionArena;
@@ -274,7 +262,7 @@ export class RegionArena {
         'an arena over a memory region never grows: growable and maxCapacity are not for it',
       );
     }
-    const poison = poisonOption(options);
+    const poison = booleanOption(options, 'poison');
     const region = Region.open(memory, offset, capacity);
     const handle = new RegionArena(region, poison, used);
     return {

@@ -31,7 +31,6 @@ import {
   bufferOf,
   byteLengthOf,
   byteOffsetOf,
-  fillView,
   lengthOf,
   list,
   mapLookup,
@@ -43,13 +42,13 @@ import {
   SafeMap,
   SafeUint8Array,
   sortList,
-  typedArrayName,
 } from './intrinsics';
+import type { Lease } from './lease';
 import type { PassMemory, PlannedTensor } from './pass';
 import { PassRegion, type RegionInfo } from './region';
 import {
   elementSize,
-  isFloatName,
+  poisonView,
   type TypedArray,
   type TypedArrayConstructor,
   typeName,
@@ -76,6 +75,7 @@ export function createPass(
   bytes: number,
   poison: boolean,
   region: { memory: unknown; offset: unknown } | null = null,
+  sharedMemory = false,
 ): PlannedPass {
   const n = tensors.length;
   const sizes = new SafeFloat64Array(n);
@@ -94,7 +94,15 @@ export function createPass(
     at[i] = offsets[i] as number;
   }
   const checked = native.planVerify(sizes, alignments, starts, ends, freed, at);
-  return new PlannedPass(CREATE, tensors, offsets, max(bytes, checked.bytes), poison, region);
+  return new PlannedPass(
+    CREATE,
+    tensors,
+    offsets,
+    max(bytes, checked.bytes),
+    poison,
+    region,
+    sharedMemory,
+  );
 }
 
 /** @internal The region `instantiate`'s options ask for (`memory`, `offset`), or `null`. */
@@ -127,6 +135,8 @@ export class PlannedPass implements Disposable, PassMemory {
   /** The step no run reaches: what `#step` is between runs (an own `undefined` in the lists). */
   readonly #idle: number;
   readonly #holds = new Holds();
+  /** Whether the views can never be detached (a region, shared memory): dispose poisons them. */
+  readonly #keeps: boolean;
   /** The caller's memory the block is laid in, or `null` (an aligned block of the package's). */
   readonly #region: PassRegion | null;
 
@@ -138,6 +148,7 @@ export class PlannedPass implements Disposable, PassMemory {
     bytes: number,
     poison: boolean,
     region: { memory: unknown; offset: unknown } | null = null,
+    sharedMemory = false,
   ) {
     if (token !== CREATE) {
       throw codedError(
@@ -153,7 +164,11 @@ export class PlannedPass implements Disposable, PassMemory {
       alignment = max(alignment, (tensors[i] as PlannedTensor).alignment);
     }
     this.#region = region === null ? null : PassRegion.open(region, bytes, alignment);
-    this.#block = this.#region === null ? alignedAlloc(bytes, alignment) : this.#region.block();
+    this.#block =
+      this.#region === null
+        ? alignedAlloc(bytes, alignment, { shared: sharedMemory })
+        : this.#region.block();
+    this.#keeps = this.#region !== null || sharedMemory;
     const shared: Map<string, TypedArray> = new SafeMap();
     this.#slots = list();
     for (let index = 0; index < tensors.length; index++) {
@@ -220,7 +235,7 @@ export class PlannedPass implements Disposable, PassMemory {
       throw this.#busy('run the pass again while a run is in progress');
     }
     if (this.#holds.count > 0) {
-      throw this.#busy('run the pass while a hold on its memory is pending');
+      throw this.#busy('run the pass while a hold on its memory is pending or a lease unreleased');
     }
     this.#rebind();
     this.#step = 0;
@@ -327,7 +342,7 @@ export class PlannedPass implements Disposable, PassMemory {
     const slot = this.#frees[step];
     if (slot !== undefined && slot.view === view) {
       this.#step = step + 1;
-      if (this.#poison) poison(view);
+      if (this.#poison) poisonView(view);
       return;
     }
     if (step === this.#idle) throw codedError('ERR_INVALID_STATE', 'free outside a run');
@@ -357,6 +372,17 @@ export class PlannedPass implements Disposable, PassMemory {
       'ERR_PLAN_MISMATCH',
       `the pass departs from its plan at step ${step}: the plan has ${recorded}, the pass asked for ${asked}`,
     );
+  }
+
+  /**
+   * A lease on the pass's memory, for work another thread does with its views: until
+   * `releaseLease(lease)` is called, in any thread, `run` and `dispose` throw `ERR_BUSY`, as for
+   * a {@link PlannedPass.hold} (see `Arena.lease`).
+   * @throws Error `ERR_DISPOSED`; `ERR_INVALID_STATE` where there is no `SharedArrayBuffer`.
+   */
+  lease(): Lease {
+    this.#live();
+    return this.#holds.lease();
   }
 
   /**
@@ -424,23 +450,27 @@ export class PlannedPass implements Disposable, PassMemory {
   }
 
   /**
-   * Frees the block now and detaches every view; later use throws `ERR_DISPOSED`.
-   * @throws Error `ERR_BUSY` while a hold is pending (and nothing changes).
+   * Frees the block now and detaches every view; later use throws `ERR_DISPOSED`. Over shared
+   * memory or a region the views stay attached (poisoned if asked): shared memory is freed when
+   * no thread holds a view of it.
+   * @throws Error `ERR_BUSY` while a hold is pending or a lease unreleased (nothing changes).
    */
   dispose(): void {
     const block = this.#block;
     if (block === null) return;
     this.#holds.check('dispose the planned pass');
-    if (this.#region === null) {
-      alignedFree(block);
-    } else if (this.#poison) {
-      // Views over a region cannot be detached: they are dead, and poisoned if asked.
+    if (this.#keeps && this.#poison) {
+      // Views over a region or shared memory cannot be detached: they are dead, and poisoned
+      // if asked.
       this.#rebind();
       for (let at = 0; at < this.#slots.length; at++) {
         const view = (this.#slots[at] as Slot).view;
-        if (view !== undefined) poison(view);
+        if (view !== undefined) poisonView(view);
       }
     }
+    // A shared block is given up (freed when no thread holds a view of it); a region is the
+    // caller's.
+    if (this.#region === null) alignedFree(block);
     this.#block = null;
   }
 
@@ -507,18 +537,6 @@ function opsOf(tensors: readonly PlannedTensor[]): Int32Array {
   const ops = new SafeInt32Array(events.length);
   for (let at = 0; at < events.length; at++) ops[at] = (events[at] as [number, number, number])[2];
   return ops;
-}
-
-/**
- * Fills a freed view with NaN (float types) or 0xDE, so a use after free shows. A view whose
- * memory was moved away (detached) has nothing to poison.
- */
-function poison(view: ArrayBufferView): void {
-  if (byteLengthOf(view) === 0) return;
-  if (isFloatName(typedArrayName(view))) fillView(view, Number.NaN);
-  else {
-    fillView(new SafeUint8Array(bufferOf(view), byteOffsetOf(view), byteLengthOf(view)), 0xde);
-  }
 }
 
 /** Whether `value` has a `then` method (a promise, or a thenable). */

@@ -8,7 +8,18 @@
  * @module
  */
 
-import { mapLookup, mapStore, SafeMap, SafeTypeError } from './intrinsics';
+import {
+  bufferOf,
+  byteLengthOf,
+  byteOffsetOf,
+  fillView,
+  mapLookup,
+  mapStore,
+  SafeMap,
+  SafeTypeError,
+  SafeUint8Array,
+  typedArrayName,
+} from './intrinsics';
 
 /**
  * `Float16Array` where the TypeScript library in use declares it (`lib` `esnext.float16`, or
@@ -117,6 +128,16 @@ function otherElementSize(type: unknown): number | undefined {
 /** The value a view of `type` is zeroed with: `0n` for the 64-bit integer types, else `0`. */
 export function zeroOf(type: unknown): number | bigint {
   return type === I64 || type === U64 ? 0n : 0;
+}
+
+/**
+ * Fills a view given back with NaN (float types) or `0xDE` bytes, so that a use after it was
+ * given back shows. A view whose memory was moved away (detached) has nothing to poison.
+ */
+export function poisonView(view: ArrayBufferView): void {
+  if (byteLengthOf(view) === 0) return;
+  if (isFloatName(typedArrayName(view))) fillView(view, Number.NaN);
+  else fillView(new SafeUint8Array(bufferOf(view), byteOffsetOf(view), byteLengthOf(view)), 0xde);
 }
 
 /** Whether views of `type` hold floating-point numbers (poisoned with NaN rather than `0xDE`). */

@@ -79,7 +79,15 @@ function moveAway(buffer) {
     : structuredClone(buffer, { transfer: [buffer] });
 }
 
-const ZERO = { liveBytes: 0, liveBlocks: 0, arenas: 0, pools: 0, alignedBuffers: 0 };
+const ZERO = {
+  liveBytes: 0,
+  liveBlocks: 0,
+  arenas: 0,
+  pools: 0,
+  alignedBuffers: 0,
+  sharedBytes: 0,
+  sharedBlocks: 0,
+};
 
 /**
  * Runs every check against `m` (the browser entry's exports). `host`: `log(line)`, `gc()` (a

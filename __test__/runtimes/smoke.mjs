@@ -25,7 +25,15 @@ import {
 } from '@lightwatch/memory';
 import { expectedEdges, runtime } from './edges.mjs';
 
-const ZERO = { liveBytes: 0, liveBlocks: 0, arenas: 0, pools: 0, alignedBuffers: 0 };
+const ZERO = {
+  liveBytes: 0,
+  liveBlocks: 0,
+  arenas: 0,
+  pools: 0,
+  alignedBuffers: 0,
+  sharedBytes: 0,
+  sharedBlocks: 0,
+};
 const FORCED_V8 = process.env.LIGHTWATCH_MEMORY_BACKING === 'v8';
 const results = [];
 

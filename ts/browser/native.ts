@@ -38,6 +38,15 @@ import {
   planVerify,
 } from './plan';
 import { BrowserPool } from './pool';
+import {
+  BrowserShared,
+  checkArenaOptions,
+  chunkSize,
+  createSharedBlock,
+  nextBlockSize,
+  resetRetained,
+  slotStride,
+} from './shared';
 import { memoryStats } from './stats';
 
 import type binding = require('../../binding.js');
@@ -112,6 +121,13 @@ const native: Backend = {
   NativeArena: undefined as unknown as typeof binding.NativeArena,
   NativeAligned: undefined as unknown as typeof binding.NativeAligned,
   NativePool: BrowserPool,
+  NativeShared: BrowserShared as unknown as typeof binding.NativeShared,
+  createSharedBlock,
+  checkArenaOptions,
+  nextBlockSize,
+  resetRetained,
+  slotStride,
+  chunkSize,
   PlanCancel: PlanCancel as unknown as typeof binding.PlanCancel,
   createArena,
   createAligned,

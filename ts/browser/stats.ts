@@ -11,7 +11,15 @@ import { reflectApply } from '../intrinsics';
 /** What a block belongs to. */
 export type Kind = 'arena' | 'pool' | 'aligned';
 
-const counters = { liveBytes: 0, liveBlocks: 0, arenas: 0, pools: 0, alignedBuffers: 0 };
+const counters = {
+  liveBytes: 0,
+  liveBlocks: 0,
+  arenas: 0,
+  pools: 0,
+  alignedBuffers: 0,
+  sharedBytes: 0,
+  sharedBlocks: 0,
+};
 
 export function memoryTaken(kind: Kind, bytes: number): void {
   counters.liveBytes += bytes;
@@ -25,16 +33,32 @@ export function memoryGone(kind: Kind, bytes: number): void {
   if (kind === 'aligned') counters.alignedBuffers--;
 }
 
-/** An arena or pool until it is disposed or collected. */
+/**
+ * An arena, a pool or (shared) an aligned buffer until it is disposed or collected, with the
+ * shared blocks it holds.
+ */
 export interface Owner {
-  readonly kind: 'arenas' | 'pools';
+  readonly kind: 'arenas' | 'pools' | 'alignedBuffers';
   open: boolean;
+  sharedBytes: number;
+  sharedBlocks: number;
 }
 
 function closeOwner(owner: Owner): void {
   if (!owner.open) return;
   owner.open = false;
   counters[owner.kind]--;
+  counters.sharedBytes -= owner.sharedBytes;
+  counters.sharedBlocks -= owner.sharedBlocks;
+}
+
+/** `owner` holds `bytes` more bytes of shared memory in `blocks` more blocks (less if negative). */
+export function sharedHeld(owner: Owner, bytes: number, blocks: number): void {
+  if (!owner.open) return;
+  owner.sharedBytes += bytes;
+  owner.sharedBlocks += blocks;
+  counters.sharedBytes += bytes;
+  counters.sharedBlocks += blocks;
 }
 
 const SafeFinalizationRegistry = FinalizationRegistry;
@@ -43,8 +67,8 @@ const registryUnregister = FinalizationRegistry.prototype.unregister;
 const owners = new SafeFinalizationRegistry<Owner>(closeOwner);
 
 /** Counts `handle` (an arena's or a pool's) until {@link ownerClosed} or its collection. */
-export function ownerOpened(handle: object, kind: 'arenas' | 'pools'): Owner {
-  const owner: Owner = { kind, open: true };
+export function ownerOpened(handle: object, kind: 'arenas' | 'pools' | 'alignedBuffers'): Owner {
+  const owner: Owner = { kind, open: true, sharedBytes: 0, sharedBlocks: 0 };
   counters[kind]++;
   reflectApply(registryRegister, owners, [handle, owner, owner]);
   return owner;
@@ -62,6 +86,8 @@ export function memoryStats(): {
   arenas: number;
   pools: number;
   alignedBuffers: number;
+  sharedBytes: number;
+  sharedBlocks: number;
 } {
   return {
     liveBytes: counters.liveBytes,
@@ -69,5 +95,7 @@ export function memoryStats(): {
     arenas: counters.arenas,
     pools: counters.pools,
     alignedBuffers: counters.alignedBuffers,
+    sharedBytes: counters.sharedBytes,
+    sharedBlocks: counters.sharedBlocks,
   };
 }

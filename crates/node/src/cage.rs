@@ -25,7 +25,8 @@ use napi_derive::napi;
 /// block and nothing asked for an external buffer after it.
 static REFUSED: AtomicU32 = AtomicU32::new(0);
 
-fn simulated() -> bool {
+/// Whether the simulated cage is on: it refuses external shared buffers too (`shared.rs`).
+pub(crate) fn simulated() -> bool {
     static SIMULATED: OnceLock<bool> = OnceLock::new();
     *SIMULATED
         .get_or_init(|| std::env::var("LIGHTWATCH_MEMORY_SIMULATE_CAGE").is_ok_and(|v| v == "1"))

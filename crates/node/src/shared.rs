@@ -29,7 +29,9 @@ use napi::bindgen_prelude::Unknown;
 use napi::{sys, Env};
 use napi_derive::napi;
 
+use crate::block::{self, Backing};
 use crate::buffer::{check, clear_exception};
+use crate::cage;
 use crate::error::{alloc_error, to_alignment, to_usize};
 use crate::object;
 use crate::regions;
@@ -122,7 +124,6 @@ fn create_external_shared() -> Option<CreateExternalShared> {
 /// The memory behind one external `SharedArrayBuffer`, freed by its finalizer.
 struct SharedMemory {
     memory: AlignedBlock,
-    kind: Kind,
     region: Region,
 }
 
@@ -136,7 +137,7 @@ unsafe extern "C" fn finalize(_data: *mut c_void, hint: *mut c_void) {
         // SAFETY: `hint` is the box leaked for this buffer, and V8 runs this finalizer once.
         let shared = unsafe { Box::from_raw(hint.cast::<SharedMemory>()) };
         regions::unregister(shared.region);
-        stats::shared_freed(shared.kind, shared.memory.len());
+        stats::shared_freed(shared.memory.len());
         drop(shared);
     });
 }
@@ -157,7 +158,8 @@ fn kind_named(env: &Env, kind: &str) -> napi::Result<Kind> {
 /// A block of `size` zeroed bytes aligned to `alignment`, behind an external
 /// `SharedArrayBuffer`: `{ buffer, start: 0, misalignment, size, backing: 'native' }`; or `null`
 /// where the runtime has no external `SharedArrayBuffer` (or a cage refuses external memory).
-/// `kind` (`'arena'`, `'pool'`, `'aligned'`) is what `memoryStats()` counts it as.
+/// `kind` (`'arena'`, `'pool'`, `'aligned'`) says what it is for (checked; the owner's
+/// `NativeShared` is what `memoryStats()` counts by kind).
 #[napi(
     catch_unwind,
     ts_args_type = "size: number, alignment: number, kind: 'arena' | 'pool' | 'aligned'",
@@ -171,9 +173,12 @@ pub fn create_shared_block<'env>(
 ) -> napi::Result<Unknown<'env>> {
     let size = to_usize(env, size, "size")?;
     let alignment = to_alignment(env, alignment)?;
-    let kind = kind_named(env, &kind)?;
+    kind_named(env, &kind)?;
     let mut result = ptr::null_mut();
-    if let Some(create) = create_external_shared() {
+    // Under a memory cage (real: the first external buffer was refused; simulated; or the
+    // V8-owned backing forced) external memory is out of bounds: the facade takes V8's.
+    let caged = block::backing() == Backing::V8 || cage::simulated();
+    if let Some(create) = create_external_shared().filter(|_| !caged) {
         // A zero-byte buffer would have no address; one byte keeps every view's address real.
         let memory =
             AlignedBlock::zeroed(size.max(1), alignment).map_err(|e| alloc_error(env, e))?;
@@ -184,12 +189,8 @@ pub fn create_shared_block<'env>(
         let data = memory.as_ptr().cast::<c_void>();
         let len = memory.len();
         regions::register(region);
-        stats::shared_allocated(kind, len);
-        let hint = Box::into_raw(Box::new(SharedMemory {
-            memory,
-            kind,
-            region,
-        }));
+        stats::shared_allocated(len);
+        let hint = Box::into_raw(Box::new(SharedMemory { memory, region }));
         let mut buffer = ptr::null_mut();
         // SAFETY: valid env; `data` points to `len` bytes that live until `finalize` frees
         // them, which V8 calls once when no buffer over them is left; `hint` is its argument.
@@ -227,7 +228,7 @@ pub fn create_shared_block<'env>(
         // SAFETY: `hint` was leaked above and V8 did not take it.
         let shared = unsafe { Box::from_raw(hint) };
         regions::unregister(shared.region);
-        stats::shared_freed(shared.kind, shared.memory.len());
+        stats::shared_freed(shared.memory.len());
         drop(shared);
         clear_exception(env);
     }

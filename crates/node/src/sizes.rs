@@ -80,21 +80,22 @@ pub fn reset_retained(
     capacity: f64,
     initial: f64,
 ) -> napi::Result<f64> {
-    let mode =
-        match (mode.as_str(), limit) {
-            ("retain", None) => ResetMode::Retain,
-            ("release", None) => ResetMode::Release,
-            ("retainLimit", Some(limit)) => {
-                ResetMode::RetainWithLimit(to_usize(&env, limit, "retainLimit")?)
-            }
-            _ => return Err(crate::error::throw(
+    let mode = match (mode.as_str(), limit) {
+        ("retain", None) => ResetMode::Retain,
+        ("release", None) => ResetMode::Release,
+        ("retainLimit", Some(limit)) => {
+            ResetMode::RetainWithLimit(to_usize(&env, limit, "retainLimit")?)
+        }
+        _ => {
+            return Err(crate::error::throw(
                 &env,
                 lightwatch_memory::ErrorCode::InvalidArgValue,
                 &format!(
                     "mode must be 'retain', 'release' or {{ retainLimit: bytes }}; received {mode}"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let retained = mode.retained(
         to_usize(&env, first, "first")?,
         to_usize(&env, capacity, "capacity")?,

@@ -54,15 +54,19 @@ pub(crate) fn block_freed(kind: Kind, bytes: usize) {
 }
 
 /// A shared block of native memory made (`shared.rs`): live, and shared, until its finalizer.
-pub(crate) fn shared_allocated(kind: Kind, bytes: usize) {
-    block_allocated(kind, bytes);
+/// Its owner counts as an arena, a pool or an aligned buffer for as long as it holds it
+/// ([`owner_opened`]), not for as long as another thread does.
+pub(crate) fn shared_allocated(bytes: usize) {
+    LIVE_BYTES.fetch_add(as_i64(bytes), Ordering::Relaxed);
+    LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
     SHARED_BYTES.fetch_add(as_i64(bytes), Ordering::Relaxed);
     SHARED_BLOCKS.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A shared block's memory freed: no thread held a buffer over it any more.
-pub(crate) fn shared_freed(kind: Kind, bytes: usize) {
-    block_freed(kind, bytes);
+pub(crate) fn shared_freed(bytes: usize) {
+    LIVE_BYTES.fetch_sub(as_i64(bytes), Ordering::Relaxed);
+    LIVE_BLOCKS.fetch_sub(1, Ordering::Relaxed);
     SHARED_BYTES.fetch_sub(as_i64(bytes), Ordering::Relaxed);
     SHARED_BLOCKS.fetch_sub(1, Ordering::Relaxed);
 }
