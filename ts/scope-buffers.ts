@@ -79,6 +79,11 @@ const STRIDE = 4;
 export class ScopeBuffers {
   /** What each open scope restores, outermost first (depth 1 at 0), `#depth` of them. */
   #levels: Float64Array = new SafeFloat64Array(8 * LEVEL);
+  /**
+   * `#levels`'s length, kept here: a typed array's `length` is a getter on its prototype that
+   * user code can replace (to call back in, or to lie so that the levels never grow).
+   */
+  #room = 8 * LEVEL;
   readonly #levelRefs: unknown[] = list();
   #depth = 0;
   /** The serial of the last scope opened: a scope is open while its depth holds its serial. */
@@ -160,10 +165,11 @@ export class ScopeBuffers {
     task: unknown,
   ): number {
     const at = this.#depth * LEVEL;
-    if (at + LEVEL > this.#levels.length) {
-      const grown = new SafeFloat64Array(this.#levels.length * 2);
+    if (at + LEVEL > this.#room) {
+      const grown = new SafeFloat64Array(this.#room * 2);
       for (let i = 0; i < at; i++) grown[i] = this.#levels[i] as number;
       this.#levels = grown;
+      this.#room *= 2;
     }
     const serial = ++this.#serial;
     const levels = this.#levels;

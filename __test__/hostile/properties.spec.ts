@@ -98,6 +98,14 @@ interface Owner {
    * says so keeps the hold, and the memory, forever. The safe side: documented, not a violation.
    */
   stuck?: boolean;
+  /**
+   * Shared memory (`shared: true`): its views are never detached, so a view that is over stays
+   * attached and may share bytes with a later one of the same owner. What still holds: it is
+   * over memory that is live, and never over another owner's.
+   */
+  shared?: boolean;
+  /** Shared memory that V8 allocated (`backing` 'shared-v8'), not in the core's regions. */
+  v8Shared?: boolean;
 }
 
 interface ArenaOwner extends Owner {
@@ -238,6 +246,7 @@ type Undo = () => void;
 
 /** Replaces `object[key]` and returns how to undo it. */
 function replace(object: object, key: PropertyKey, descriptor: PropertyDescriptor): Undo {
+  if (DEBUG) push(tampered, `${String(key)}${'get' in descriptor ? ' getter' : ''}`);
   const saved = getOwnPropertyDescriptor(object, key);
   const hadOwn = hasOwn(object, key);
   try {
@@ -428,11 +437,25 @@ function controlled(world: World, owner: AnyOwner): PromiseLike<unknown> {
 
 const nothing: Step | undefined = undefined;
 
+/** With LIGHTWATCH_TAMPER_DEBUG: what happened to each owner, printed with a violation. */
+const DEBUG = process.env.LIGHTWATCH_TAMPER_DEBUG !== undefined;
+const traces = new Map<number, string[]>();
+function trace(owner: AnyOwner, text: string): void {
+  if (!DEBUG) return;
+  const list = traces.get(owner.id) ?? [];
+  push(list, `${stepNumber}${nestedRan ? ' (nested)' : ''}: ${text} [${tampered.join(', ')}]`);
+  traces.set(owner.id, list);
+}
+let stepNumber = 0;
+/** What the realm replaced for this step (with LIGHTWATCH_TAMPER_DEBUG). */
+let tampered: string[] = [];
+
 const PREPARE: Record<string, (world: World) => Step | undefined> = {
   newArena(world) {
     if (world.live('arena').length >= 4) return nothing;
     const capacity = 64 + world.int(8192);
-    const options = world.int(2) === 0 ? { growable: true } : {};
+    const shared = world.int(4) === 0;
+    const options = { growable: world.int(2) === 0, shared, poison: shared && world.int(2) === 0 };
     return {
       act: () => new Arena(capacity, options),
       done(arena) {
@@ -443,6 +466,8 @@ const PREPARE: Record<string, (world: World) => Step | undefined> = {
           scopes: [],
           disposed: false,
           tainted: false,
+          shared,
+          v8Shared: (arena as Arena).backing === 'shared-v8',
         });
       },
     };
@@ -455,7 +480,13 @@ const PREPARE: Record<string, (world: World) => Step | undefined> = {
     const alignment = world.int(3) === 0 ? 2 ** world.int(13) : undefined;
     return {
       act: () => owner.arena.alloc(type, length, alignment),
-      done: (view) => world.hand(view as ArrayBufferView, owner),
+      done(view) {
+        trace(
+          owner,
+          `alloc ${type.name} ${length} ${alignment} at ${DEBUG ? address(view as ArrayBufferView) : 0}, used ${owner.arena.used}`,
+        );
+        world.hand(view as ArrayBufferView, owner);
+      },
     };
   },
   open(world) {
@@ -463,7 +494,10 @@ const PREPARE: Record<string, (world: World) => Step | undefined> = {
     if (owner === undefined || owner.scopes.length >= 5) return nothing;
     return {
       act: () => owner.arena.scope(),
-      done: (scope) => push(owner.scopes, { id: world.nextId++, scope: scope as Scope }),
+      done(scope) {
+        trace(owner, `open ${world.nextId}, used ${owner.arena.used}`);
+        push(owner.scopes, { id: world.nextId++, scope: scope as Scope });
+      },
     };
   },
   close(world) {
@@ -478,6 +512,7 @@ const PREPARE: Record<string, (world: World) => Step | undefined> = {
         for (let i = at; i < owner.scopes.length; i++) {
           push(closed, (owner.scopes[i] as { id: number }).id);
         }
+        trace(owner, `close ${closed.join(' ')}, used ${owner.arena.used}`);
         owner.scopes.length = at;
         world.end((h) => h.owner === owner && world.meets(h.scopes, closed));
       },
@@ -490,6 +525,7 @@ const PREPARE: Record<string, (world: World) => Step | undefined> = {
     return {
       act: () => owner.arena.reset(mode),
       done() {
+        trace(owner, `reset, used ${owner.arena.used}`);
         owner.scopes.length = 0;
         world.end((h) => h.owner === owner);
       },
@@ -663,7 +699,8 @@ const PREPARE: Record<string, (world: World) => Step | undefined> = {
   },
   move(world) {
     if (realTransfer === undefined && memoryBacking() !== 'v8') return nothing;
-    const handed = world.pick(world.handed.filter((h) => !h.owner.disposed));
+    // A SharedArrayBuffer cannot be moved away.
+    const handed = world.pick(world.handed.filter((h) => !h.owner.disposed && !h.owner.shared));
     if (handed === undefined) return nothing;
     const buffer = apply(getBuffer, handed.view, []) as ArrayBuffer;
     if (bufferLengthOf(buffer) === 0) return nothing;
@@ -753,7 +790,7 @@ function check(world: World, violations: string[]): void {
   for (const handed of world.handed) {
     const length = byteLengthOf(handed.view);
     const tainted = handed.owner.tainted;
-    if (handed.over && length > 0) {
+    if (handed.over && length > 0 && !handed.owner.shared) {
       fast(violations, `a view that is over is attached (${handed.owner.kind} ${handed.owner.id})`);
     }
     if (!handed.over && length === 0 && !tainted && handed.view.byteLength !== 0) {
@@ -769,7 +806,12 @@ function check(world: World, violations: string[]): void {
     const start = handed.start;
     const range = { start, end: start + length, handed };
     fast(ranges, range);
-    if (regions !== undefined && !inside(regions, range.start, range.end)) {
+    // V8 owns the memory of a 'shared-v8' arena: no native region to be inside of.
+    if (
+      regions !== undefined &&
+      !handed.owner.v8Shared &&
+      !inside(regions, range.start, range.end)
+    ) {
       fast(violations, `an attached view reaches memory that is not live (${handed.owner.kind})`);
     }
   }
@@ -804,12 +846,15 @@ function check(world: World, violations: string[]): void {
       )
         continue;
       if (sameOwner && (a.handed.view.byteLength === 0 || b.handed.view.byteLength === 0)) continue;
+      // Shared memory is reused under views that stay attached (they are stale, not unsafe).
+      if (sameOwner && a.handed.owner.shared) continue;
       fast(
         violations,
         `attached views overlap: ${a.handed.owner.kind} ${a.handed.owner.id} and ${b.handed.owner.kind} ${b.handed.owner.id}`,
       );
-      if (process.env.LIGHTWATCH_TAMPER_DEBUG) {
+      if (DEBUG) {
         console.log(JSON.stringify({ a: describeRange(a), b: describeRange(b) }));
+        console.log((traces.get(a.handed.owner.id) ?? []).slice(-40).join('\n'));
       }
     }
   }
@@ -831,6 +876,8 @@ async function run(t: ExecutionContext, operations: number, seed: number): Promi
   const baseline = memoryStats();
   let failures = 0;
   for (let n = 0; n < operations; n++) {
+    stepNumber = n;
+    tampered = [];
     const step = prepare(world, world.int(OPERATION_NAMES.length));
     if (step === undefined) continue;
     nested = prepare(world, world.int(OPERATION_NAMES.length));

@@ -6,7 +6,7 @@
 // throws for BigInt arrays after the slot had left the free list).
 import test from 'ava';
 
-import { Arena, addressOf, Pool } from '../../ts/index';
+import { Arena, addressOf, Pool, type Scope } from '../../ts/index';
 import { patched, TYPED_ARRAY_PROTOTYPE } from './tamper';
 
 test('a patched fill that allocates during a zeroing cannot make two live slots share bytes', (t) => {
@@ -107,4 +107,37 @@ test('index accessors on Array.prototype and Object.prototype see nothing of the
   t.true(arena.blocks >= 1);
   arena.dispose();
   pool.dispose();
+});
+
+test("a replaced typed array length getter cannot move a scope's mark or stop its levels growing", (t) => {
+  // Found by the property test: opening a scope read the length of the facade's own table of
+  // levels through the prototype's getter, which could allocate from the arena in between (the
+  // scope then opened below that allocation, and its close reused the bytes under a live view),
+  // or lie so that the table never grew.
+  const arena = new Arena(1 << 16);
+  const reentered: Uint8Array[] = [];
+  const scopes: Scope[] = [];
+  patched(
+    TYPED_ARRAY_PROTOTYPE,
+    'length',
+    {
+      get() {
+        if (reentered.length < 64) reentered.push(arena.alloc(Uint8Array, 100, 64));
+        return 0;
+      },
+    },
+    () => {
+      // More scopes than the first table of levels holds: it must still grow.
+      for (let i = 0; i < 20; i++) scopes.push(arena.scope());
+    },
+  );
+  t.is(reentered.length, 0, 'opening a scope calls no getter user code can replace');
+  const inner = arena.alloc(Uint8Array, 100, 64);
+  t.is(arena.used, 100);
+  (scopes[19] as Scope).close();
+  t.is(arena.used, 0, 'the innermost scope opened where the others did');
+  t.is(inner.byteLength, 0, 'its claim is over');
+  (scopes[0] as Scope).close();
+  t.is(arena.used, 0);
+  arena.dispose();
 });

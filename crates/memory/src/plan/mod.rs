@@ -76,7 +76,7 @@ mod sections;
 mod verify;
 
 use clock::Instant;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use error::PlanError;
 pub use exact::Techniques;
@@ -147,8 +147,16 @@ impl Plan {
         let orders = core::iter::once(Order::Size)
             .chain((options.orders.iter().copied()).filter(|&o| o != Order::Size));
         'candidates: for order in orders {
+            // Past the first candidate (a plan to return), a stop or the deadline ends the
+            // greedy too: on 10,000 tensors the candidates take hundreds of milliseconds.
+            if best.is_some() && stop_now(deadline, cancel) {
+                break;
+            }
             let sequence = order::order(lifetimes, &conflicts, order);
             for fit in [Fit::Best, Fit::First] {
+                if best.is_some() && stop_now(deadline, cancel) {
+                    break 'candidates;
+                }
                 let mut placement = Placement::new(lifetimes.len(), sequence.clone());
                 // A candidate is abandoned as soon as it is no better than the best so far.
                 if let Ok(bytes) = placer.place(&mut placement, fit, best_bytes) {
@@ -354,6 +362,11 @@ impl Plan {
 }
 
 /// Refuses what the planner cannot take, before any work: nothing is half done on error.
+/// Whether another thread asked the planner to stop, or the caller's deadline has passed.
+fn stop_now(deadline: Option<Instant>, cancel: &AtomicBool) -> bool {
+    cancel.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d)
+}
+
 fn validate(lifetimes: &[Lifetime]) -> Result<(), PlanError> {
     let limit = u32::MAX as usize;
     if lifetimes.len() > limit {

@@ -1,6 +1,6 @@
 //! The exact search: its proven optima against a brute force, its budgets, its techniques.
 
-use lightwatch_memory::{Lifetime, Plan, PlanOptions, Techniques};
+use lightwatch_memory::{Fit, Lifetime, Order, Plan, PlanOptions, Planner, Techniques};
 
 use super::check;
 
@@ -228,6 +228,32 @@ fn a_raised_cancel_flag_stops_the_search_with_a_valid_plan() {
     let plan = Plan::with_cancel(&lifetimes, &options, &cancel).unwrap();
     check(&lifetimes, &plan);
     assert!(!plan.optimal() || plan.bytes() == plan.lower_bound());
+}
+
+#[test]
+fn a_raised_cancel_flag_stops_the_greedy_after_its_first_candidate() {
+    // The greedy's candidates take hundreds of milliseconds on 10,000 tensors: a stop ends them
+    // too, once one plan (greedy by size, best fit) is in hand.
+    let lifetimes = hard();
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let stopped = Plan::with_cancel(&lifetimes, &PlanOptions::default(), &cancel).unwrap();
+    let by_size = PlanOptions {
+        orders: &[Order::Size],
+        search_passes: 0,
+        exact_passes: 0,
+        ..PlanOptions::default()
+    };
+    let only = Plan::with_options(&lifetimes, &by_size).unwrap();
+    check(&lifetimes, &stopped);
+    // Greedy by size alone tries both fits; the stopped planner kept the first.
+    assert!(stopped.bytes() >= only.bytes());
+    assert_eq!(
+        stopped.planner(),
+        Planner::Greedy {
+            order: Order::Size,
+            fit: Fit::Best
+        }
+    );
 }
 
 #[test]
