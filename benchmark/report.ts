@@ -10,7 +10,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { CaseResult, GroupResult, Results } from './results';
+import type {
+  CaseResult,
+  ChallengingRow,
+  GroupResult,
+  MlpSummary,
+  PlanRow,
+  Results,
+} from './results';
 
 const ROOT = join(__dirname, '..');
 const BEGIN =
@@ -54,9 +61,9 @@ const MLP_LABELS: Record<string, string> = {
   passthrough: 'the planned pass over preallocated buffers, no checks (diagnostic)',
 };
 
-function mlpRows(results: Results): string[][] {
-  const arena = results.mlp.variants.find((v) => v.variant === 'arena');
-  return results.mlp.variants.map((v) => [
+function mlpRows(mlp: MlpSummary): string[][] {
+  const arena = mlp.variants.find((v) => v.variant === 'arena');
+  return mlp.variants.map((v) => [
     MLP_LABELS[v.variant] ?? v.variant,
     `${v.msPerPass.toFixed(3)} ms`,
     String(v.gcs),
@@ -106,8 +113,8 @@ const CHALLENGING_HEADER = [
   "MiniMalloc's s",
 ];
 
-function challengingRows(results: Results): string[][] {
-  return (results.challenging ?? []).map((r) => [
+function challengingRows(rows: readonly ChallengingRow[]): string[][] {
+  return rows.map((r) => [
     r.name,
     String(r.tensors),
     String(r.lowerBound),
@@ -119,8 +126,8 @@ function challengingRows(results: Results): string[][] {
   ]);
 }
 
-function planRows(results: Results): string[][] {
-  return results.plans.map((p) => [
+function planRows(plans: readonly PlanRow[]): string[][] {
+  return plans.map((p) => [
     p.name,
     String(p.tensors),
     (p.naiveBytes / MIB).toFixed(2),
@@ -166,27 +173,36 @@ function machine(results: Results): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.backing} backing; addon ${m.addon}`;
 }
 
+/** The tiny MLP's table, as `npm run bench` prints it. */
+export function mlpTable(mlp: MlpSummary): string {
+  return `Tiny MLP: ${mlp.description}\n${text(MLP_HEADER, mlpRows(mlp))}`;
+}
+
+/** The planner's table, as `npm run bench` prints it. */
+export function plansTable(plans: readonly PlanRow[]): string {
+  return `Memory plans\n${text(PLAN_HEADER, planRows(plans))}`;
+}
+
+/** MiniMalloc's challenging set, as `npm run bench` prints it. */
+export function challengingTable(rows: readonly ChallengingRow[]): string {
+  return rows.length === 0
+    ? "MiniMalloc's challenging set: files not found (see challengingSet in benchmark/plans.ts)"
+    : `MiniMalloc's challenging set\n${text(CHALLENGING_HEADER, challengingRows(rows))}`;
+}
+
 /** The table `npm run bench` prints. */
 export function renderTable(results: Results): string {
   const parts = [`Machine: ${machine(results)}`, ''];
   for (const group of results.groups) {
     parts.push(group.title, text(GROUP_HEADER, groupRows(group)), '');
   }
-  parts.push(`Tiny MLP: ${results.mlp.description}`, text(MLP_HEADER, mlpRows(results)), '');
-  parts.push('Memory plans', text(PLAN_HEADER, planRows(results)), '');
-  if (results.challenging?.length) {
-    parts.push(
-      "MiniMalloc's challenging set",
-      text(CHALLENGING_HEADER, challengingRows(results)),
-      '',
-    );
-  }
+  parts.push(mlpTable(results.mlp), '', plansTable(results.plans), '');
+  if (results.challenging?.length) parts.push(challengingTable(results.challenging), '');
   parts.push('Targets', text(['target', 'measured', 'limit', ''], targetRows(results)), '');
   const m = results.meta;
   parts.push(
     `${m.rounds} rounds x ${m.timeMsPerCaseAndRound} ms per case; ns/op: median over rounds of the sustained mean (GC included).`,
     `Load average ${m.loadAverage.start.map((l) => l.toFixed(2)).join(' ')} at start, ${m.loadAverage.end.map((l) => l.toFixed(2)).join(' ')} at end; ${m.durationS} s.`,
-    'Wrote benchmark/results.json, benchmark/results.svg and the JavaScript section of BENCHMARKS.md.',
   );
   return parts.join('\n');
 }
@@ -216,13 +232,13 @@ export function renderMarkdown(results: Results): string {
     `${results.mlp.description}; ${results.mlp.passes} passes after ${Math.ceil(results.mlp.passes / 10)} of warm-up, each variant in ${results.mlp.rounds} processes of its own (medians; major GCs: the most in any process). ` +
       `RSS growth: peak RSS minus RSS before the first pass. Outputs identical across variants: ${results.mlp.identicalOutputs ? 'yes' : 'NO'}.`,
     '',
-    markdown(MLP_HEADER, mlpRows(results)),
+    markdown(MLP_HEADER, mlpRows(results.mlp)),
     '',
     '### Memory plans',
     '',
     "The planner (`MemoryPlan.fromLifetimes`, default options) and greedy by size alone (`MemoryPlan.greedyBySize`, TensorFlow Lite's planner) on the tensor lifetimes of `benchmark/networks/lifetimes.json` (derived from the published architectures by `benchmark/networks/derive.ts`, plus seeded random sets), called from JavaScript; planning time: the median over runs, columns and the crossing included. Pictures of each network's plan: `benchmark/plans/*.svg`.",
     '',
-    markdown(PLAN_HEADER, planRows(results)),
+    markdown(PLAN_HEADER, planRows(results.plans)),
     '',
   );
   if (results.challenging?.length) {
@@ -231,7 +247,7 @@ export function renderMarkdown(results: Results): string {
       '',
       "`MemoryPlan.fromLifetimes(lifetimes, { timeLimit: 1000 })` on each instance (alignment 1, steps `[lower, upper - 1]`), wall time from JavaScript; a plan proven optimal returns at once. MiniMalloc's figures: issue 18's measurement on this machine. Where the files come from: `crates/memory/tests/fixtures/minimalloc-challenging/README.md`.",
       '',
-      markdown(CHALLENGING_HEADER, challengingRows(results)),
+      markdown(CHALLENGING_HEADER, challengingRows(results.challenging)),
       '',
     );
   }
@@ -337,4 +353,5 @@ if (require.main === module) {
   const results = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')) as Results;
   writeReport(results);
   console.log(renderTable(results));
+  console.log('Wrote benchmark/results.svg and the generated block of BENCHMARKS.md.');
 }
