@@ -41,7 +41,7 @@ test('bench --help lists every group id with its title, runs nothing and writes 
     t.true(run.stdout.includes(`  ${id}  `), `${id} is not listed`);
     t.true(run.stdout.includes(title), `${id}'s title is not listed`);
   }
-  for (const option of ['--write', '--groups', '--help', 'BENCH_ROUNDS', 'BENCH_GROUPS']) {
+  for (const option of ['--write', '--groups', '--help', 'BENCH_ROUNDS', 'BENCH_PACKAGE']) {
     t.true(run.stdout.includes(option), `${option} is not described`);
   }
   t.false(run.stdout.includes('ns/op'), 'a group ran');
@@ -61,16 +61,19 @@ test('bench refuses an unknown group, and --write with a subset, before running 
 });
 
 test('--groups and BENCH_GROUPS select the same; nothing is written unless --write', (t) => {
-  t.deepEqual(parseOptions(['--groups', 'arena-16,mlp'], {}), {
+  t.deepEqual(parseOptions(['--groups', 'arena-16,cnn'], {}), {
     help: false,
     write: false,
-    groups: ['arena-16', 'mlp'],
+    groups: ['arena-16', 'cnn'],
   });
   t.deepEqual(
-    parseOptions([], { BENCH_GROUPS: 'arena-16,mlp' }),
-    parseOptions(['--groups', 'arena-16,mlp'], {}),
+    parseOptions([], { BENCH_GROUPS: 'arena-16,cnn' }),
+    parseOptions(['--groups', 'arena-16,cnn'], {}),
   );
   t.deepEqual(parseOptions([], {}), { help: false, write: false, groups: undefined });
   t.true(parseOptions(['--write'], {}).write);
+  t.throws(() => parseOptions(['--write'], { BENCH_PACKAGE: '/elsewhere' }), {
+    instanceOf: TypeError,
+  });
   t.throws(() => parseOptions(['--rounds', '3'], {}));
 });

@@ -13,8 +13,8 @@
  *
  * The cases are in `groups.ts` (one group per thing measured: ours, the alternatives, the floors),
  * the ids `--groups` takes in `suite.ts`, the command line in `options.ts`, how the cases are timed
- * in `runner.ts`, the targets checked against the figures in `targets.ts`, and the tiny MLP, one
- * process per variant, in `mlp.ts`.
+ * in `runner.ts`, the targets checked against the figures in `targets.ts`, and the tiny MLP and
+ * the scope CNN, one process per variant, in `mlp.ts` and `cnn.ts`.
  *
  * Output: a table on stdout (progress on stderr). With `--write` (a full run only) also
  * `benchmark/results.json`, and from it `benchmark/results.svg`, the plan pictures in
@@ -38,9 +38,16 @@ import { lifetimeGroups, observeSum } from './lifetimes';
 import { MLP_VARIANTS } from './mlp';
 import { type Options, parseOptions, usage } from './options';
 import { challengingSet, observePlanSum, planQuality, replayGroup } from './plans';
-import { challengingTable, mlpTable, plansTable, renderTable, writeReport } from './report';
+import {
+  challengingTable,
+  cnnTable,
+  mlpTable,
+  plansTable,
+  renderTable,
+  writeReport,
+} from './report';
 import type { GroupResult, Results } from './results';
-import { Progress, runGroup, runMlp } from './runner';
+import { Progress, runCnn, runGroup, runMlp } from './runner';
 import { catalogue, disposeGroups, suiteGroups } from './suite';
 import { evaluateTargets } from './targets';
 
@@ -48,6 +55,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 150);
 const MLP_PASSES = Number(process.env.BENCH_MLP_PASSES ?? 2000);
 const MLP_ROUNDS = Number(process.env.BENCH_MLP_ROUNDS ?? 3);
+const CNN_PASSES = Number(process.env.BENCH_CNN_PASSES ?? 2000);
+const CNN_ROUNDS = Number(process.env.BENCH_CNN_ROUNDS ?? 5);
 const PLAN_RUNS = Number(process.env.BENCH_PLAN_RUNS ?? 15);
 
 const WRITTEN =
@@ -119,7 +128,8 @@ async function only(ids: string[]): Promise<void> {
   disposeGroups(all.filter((def) => !ids.includes(def.id)));
   const progress = new Progress(
     defs.reduce((sum, g) => sum + g.cases.length, 0) * (ROUNDS + 1) +
-      (ids.includes('mlp') ? MLP_ROUNDS * MLP_VARIANTS.length : 0),
+      (ids.includes('mlp') ? MLP_ROUNDS * MLP_VARIANTS.length : 0) +
+      (ids.includes('cnn') ? CNN_ROUNDS * 2 : 0),
   );
   for (const def of defs) {
     const group = await runGroup(def, { rounds: ROUNDS, timeMs: TIME_MS }, progress);
@@ -133,6 +143,13 @@ async function only(ids: string[]): Promise<void> {
   if (ids.includes('challenging')) console.log(challengingTable(challengingSet()));
   if (ids.includes('mlp')) {
     console.log(mlpTable(runMlp({ passes: MLP_PASSES, rounds: MLP_ROUNDS }, progress)));
+  }
+  if (ids.includes('cnn')) {
+    const cnn = runCnn({ passes: CNN_PASSES, rounds: CNN_ROUNDS }, progress);
+    if (process.env.BENCH_PACKAGE !== undefined) {
+      console.log(`(the CNN measured the build in ${process.env.BENCH_PACKAGE})`);
+    }
+    console.log(cnnTable(cnn));
   }
   progress.end();
   console.log(`Node ${process.version}; nothing written.`);
@@ -149,7 +166,8 @@ async function full(write: boolean): Promise<void> {
   const defs = await suiteGroups();
   const steps =
     defs.reduce((sum, g) => sum + g.cases.length, 0) * (ROUNDS + 1) +
-    MLP_ROUNDS * MLP_VARIANTS.length;
+    MLP_ROUNDS * MLP_VARIANTS.length +
+    CNN_ROUNDS * 2;
   const progress = new Progress(steps);
   const groups: GroupResult[] = [];
   for (const def of defs) {
@@ -161,6 +179,7 @@ async function full(write: boolean): Promise<void> {
   progress.note("MiniMalloc's challenging set, timeLimit 1000 ms...");
   const challenging = challengingSet();
   const mlp = runMlp({ passes: MLP_PASSES, rounds: MLP_ROUNDS }, progress);
+  const cnn = runCnn({ passes: CNN_PASSES, rounds: CNN_ROUNDS }, progress);
   progress.end();
   const cpus = os.cpus();
   const results: Results = {
@@ -182,9 +201,10 @@ async function full(write: boolean): Promise<void> {
     },
     groups,
     mlp,
+    cnn,
     plans,
     challenging,
-    targets: evaluateTargets(groups, mlp, plans),
+    targets: evaluateTargets(groups, mlp, plans, cnn),
   };
   console.log(renderTable(results));
   if (write) {

@@ -36,6 +36,9 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv = process.en
   if (values.write && groups !== undefined) {
     throw new TypeError('--write writes a full run only: leave out --groups and BENCH_GROUPS');
   }
+  if (values.write && env.BENCH_PACKAGE !== undefined) {
+    throw new TypeError("--write records this build's figures: unset BENCH_PACKAGE");
+  }
   return { help: values.help, write: values.write, groups };
 }
 
@@ -45,8 +48,11 @@ const ENVIRONMENT = [
   ['BENCH_TIME_MS', '150', 'time per case and round, ms'],
   ['BENCH_MLP_PASSES', '2000', 'tiny MLP passes per process'],
   ['BENCH_MLP_ROUNDS', '3', 'tiny MLP processes per variant'],
+  ['BENCH_CNN_PASSES', '2000', 'CNN passes per process'],
+  ['BENCH_CNN_ROUNDS', '5', 'CNN processes per variant, interleaved'],
   ['BENCH_PLAN_RUNS', '15', 'planning runs per set'],
   ['BENCH_GROUPS', '', 'the same as --groups'],
+  ['BENCH_PACKAGE', '', 'the CNN loads <dir>/dist/index.js instead of this build (before/after)'],
   ['MINIMALLOC_CHALLENGING', '', "the directory of MiniMalloc's challenging set"],
 ] as const;
 

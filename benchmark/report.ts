@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type {
   CaseResult,
   ChallengingRow,
+  CnnSummary,
   GroupResult,
   MlpSummary,
   PlanRow,
@@ -87,6 +88,36 @@ const MLP_HEADER = [
   'peak RSS',
   'arena vs this',
 ];
+
+const CNN_LABELS: Record<string, string> = {
+  unscoped: 'the arena, no scopes',
+  scoped: 'the arena, a scope per layer',
+};
+
+const CNN_HEADER = [
+  'variant',
+  'GCs per 2,000 passes',
+  'range',
+  'JS heap per pass',
+  'time/pass',
+  'major GCs',
+];
+
+function cnnRows(cnn: CnnSummary): string[][] {
+  return cnn.variants.map((v) => [
+    CNN_LABELS[v.variant] ?? v.variant,
+    String(v.gcsPer2000),
+    `${v.gcsPer2000Range[0]}-${v.gcsPer2000Range[1]}`,
+    `${Math.round(v.heapBytesPerPass).toLocaleString('en-US')} B`,
+    `${v.msPerPass.toFixed(3)} ms`,
+    String(v.majorGcs),
+  ]);
+}
+
+/** What the scopes add, in words. */
+function cnnVerdict({ scopeGcsPer2000, rounds, identicalOutputs }: CnnSummary): string {
+  return `A scope per layer adds ${scopeGcsPer2000} GC${scopeGcsPer2000 === 1 ? '' : 's'} per 2,000 passes (scoped minus unscoped, medians of ${rounds} processes each). Outputs identical: ${identicalOutputs ? 'yes' : 'NO'}.`;
+}
 
 const MIB = 2 ** 20;
 const PLAN_HEADER = [
@@ -178,6 +209,11 @@ export function mlpTable(mlp: MlpSummary): string {
   return `Tiny MLP: ${mlp.description}\n${text(MLP_HEADER, mlpRows(mlp))}`;
 }
 
+/** The CNN's table and what the scopes add, as `npm run bench` prints them. */
+export function cnnTable(cnn: CnnSummary): string {
+  return `Scopes and the GC: ${cnn.description}\n${text(CNN_HEADER, cnnRows(cnn))}\n${cnnVerdict(cnn)}`;
+}
+
 /** The planner's table, as `npm run bench` prints it. */
 export function plansTable(plans: readonly PlanRow[]): string {
   return `Memory plans\n${text(PLAN_HEADER, planRows(plans))}`;
@@ -196,7 +232,7 @@ export function renderTable(results: Results): string {
   for (const group of results.groups) {
     parts.push(group.title, text(GROUP_HEADER, groupRows(group)), '');
   }
-  parts.push(mlpTable(results.mlp), '', plansTable(results.plans), '');
+  parts.push(mlpTable(results.mlp), '', cnnTable(results.cnn), '', plansTable(results.plans), '');
   if (results.challenging?.length) parts.push(challengingTable(results.challenging), '');
   parts.push('Targets', text(['target', 'measured', 'limit', ''], targetRows(results)), '');
   const m = results.meta;
@@ -233,6 +269,12 @@ export function renderMarkdown(results: Results): string {
       `RSS growth: peak RSS minus RSS before the first pass. Outputs identical across variants: ${results.mlp.identicalOutputs ? 'yes' : 'NO'}.`,
     '',
     markdown(MLP_HEADER, mlpRows(results.mlp)),
+    '',
+    '### Scopes and the GC: a CNN pass',
+    '',
+    `${results.cnn.description}; ${results.cnn.passes} passes after ${Math.ceil(results.cnn.passes / 10)} of warm-up, each variant in ${results.cnn.rounds} processes of its own, interleaved (medians, and the range over the processes; major GCs: the most in any process; JS heap: allocated per pass, whatever the GCs did, \`benchmark/heap-allocated.ts\`). ${cnnVerdict(results.cnn)}`,
+    '',
+    markdown(CNN_HEADER, cnnRows(results.cnn)),
     '',
     '### Memory plans',
     '',

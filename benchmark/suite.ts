@@ -1,7 +1,7 @@
 /**
  * What `npm run bench` can run, by id: the tinybench groups (`groups.ts`, `lifetimes.ts`,
  * `plans.ts`) in the order they run, and the parts measured otherwise (the planner's table, the
- * tiny MLP, one process per variant; MiniMalloc's challenging set). `--help` lists
+ * tiny MLP and the CNN, one process per variant; MiniMalloc's challenging set). `--help` lists
  * them and `--groups` picks from them.
  * @module
  */
@@ -31,6 +31,10 @@ export const OTHER_PARTS = [
     title: "MiniMalloc's challenging set, timeLimit 1000 ms (when its files are there)",
   },
   { id: 'mlp', title: 'Tiny MLP (the npm start demo), each variant in processes of its own' },
+  {
+    id: 'cnn',
+    title: 'Scopes and the GC: a CNN pass with a scope per layer vs none, a process per run',
+  },
 ] as const;
 
 export type OtherPart = (typeof OTHER_PARTS)[number]['id'];
