@@ -94,6 +94,9 @@ const CNN_LABELS: Record<string, string> = {
   scoped: 'the arena, a scope per layer',
 };
 
+/** A GC count, per 2,000 passes of longer runs or a median of two: to a hundredth at most. */
+const gcCount = (value: number) => String(Number(value.toFixed(2)));
+
 const CNN_HEADER = [
   'variant',
   'GCs per 2,000 passes',
@@ -106,8 +109,8 @@ const CNN_HEADER = [
 function cnnRows(cnn: CnnSummary): string[][] {
   return cnn.variants.map((v) => [
     CNN_LABELS[v.variant] ?? v.variant,
-    String(v.gcsPer2000),
-    `${v.gcsPer2000Range[0]}-${v.gcsPer2000Range[1]}`,
+    gcCount(v.gcsPer2000),
+    `${gcCount(v.gcsPer2000Range[0])}-${gcCount(v.gcsPer2000Range[1])}`,
     `${Math.round(v.heapBytesPerPass).toLocaleString('en-US')} B`,
     `${v.msPerPass.toFixed(3)} ms`,
     String(v.majorGcs),
@@ -116,7 +119,7 @@ function cnnRows(cnn: CnnSummary): string[][] {
 
 /** What the scopes add, in words. */
 function cnnVerdict({ scopeGcsPer2000, rounds, identicalOutputs }: CnnSummary): string {
-  return `A scope per layer adds ${scopeGcsPer2000} GC${scopeGcsPer2000 === 1 ? '' : 's'} per 2,000 passes (scoped minus unscoped, medians of ${rounds} processes each). Outputs identical: ${identicalOutputs ? 'yes' : 'NO'}.`;
+  return `A scope per layer adds ${gcCount(scopeGcsPer2000)} GC${scopeGcsPer2000 === 1 ? '' : 's'} per 2,000 passes (scoped minus unscoped, medians of ${rounds} processes each). Outputs identical: ${identicalOutputs ? 'yes' : 'NO'}.`;
 }
 
 const MIB = 2 ** 20;
