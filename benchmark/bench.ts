@@ -41,6 +41,7 @@ import { challengingSet, observePlanSum, planQuality, replayGroup } from './plan
 import {
   challengingTable,
   cnnTable,
+  groupTable,
   mlpTable,
   plansTable,
   renderTable,
@@ -134,10 +135,7 @@ async function only(ids: string[]): Promise<void> {
   for (const def of defs) {
     const group = await runGroup(def, { rounds: ROUNDS, timeMs: TIME_MS }, progress);
     progress.end();
-    console.log(`${group.title} (Node ${process.version}, ${memoryBacking()} backing)`);
-    for (const c of group.cases) {
-      console.log(`  ${c.name.padEnd(50)} ${c.nsPerOp.toFixed(2).padStart(10)} ns/op`);
-    }
+    console.log(`${groupTable(group)}\n`);
   }
   if (ids.includes('plans')) console.log(plansTable(planQuality(PLAN_RUNS)));
   if (ids.includes('challenging')) console.log(challengingTable(challengingSet()));
@@ -152,7 +150,12 @@ async function only(ids: string[]): Promise<void> {
     console.log(cnnTable(cnn));
   }
   progress.end();
-  console.log(`Node ${process.version}; nothing written.`);
+  console.log(
+    `Node ${process.version}, ${memoryBacking()} backing; ${ROUNDS} rounds x ${TIME_MS} ms per case; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; nothing written.`,
+  );
   observeSink();
   observeSum();
   observePlanSum();

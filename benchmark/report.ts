@@ -207,6 +207,11 @@ function machine(results: Results): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.backing} backing; addon ${m.addon}`;
 }
 
+/** One group's table, as `npm run bench` prints it. */
+export function groupTable(group: GroupResult): string {
+  return `${group.title}\n${text(GROUP_HEADER, groupRows(group))}`;
+}
+
 /** The tiny MLP's table, as `npm run bench` prints it. */
 export function mlpTable(mlp: MlpSummary): string {
   return `Tiny MLP: ${mlp.description}\n${text(MLP_HEADER, mlpRows(mlp))}`;
@@ -232,9 +237,7 @@ export function challengingTable(rows: readonly ChallengingRow[]): string {
 /** The table `npm run bench` prints. */
 export function renderTable(results: Results): string {
   const parts = [`Machine: ${machine(results)}`, ''];
-  for (const group of results.groups) {
-    parts.push(group.title, text(GROUP_HEADER, groupRows(group)), '');
-  }
+  for (const group of results.groups) parts.push(groupTable(group), '');
   parts.push(mlpTable(results.mlp), '', cnnTable(results.cnn), '', plansTable(results.plans), '');
   if (results.challenging?.length) parts.push(challengingTable(results.challenging), '');
   parts.push('Targets', text(['target', 'measured', 'limit', ''], targetRows(results)), '');
