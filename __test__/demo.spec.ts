@@ -1,5 +1,8 @@
 // The `npm start` demo (examples/mlp.ts): both variants must produce the same outputs, and the
 // arena variant must really run on weights in aligned native memory. Not timed.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
 import test from 'ava';
 
 import {
@@ -7,9 +10,11 @@ import {
   createAlignedModel,
   createDemo,
   createModel,
+  formatSpread,
   freeModel,
   type Model,
   SIZES,
+  spread,
 } from '../examples/mlp';
 import { addressOf, memoryStats } from '../ts/index';
 
@@ -116,4 +121,39 @@ test('the demo: weights come from the fixed seed, the same in plain and aligned 
   } finally {
     freeModel(aligned);
   }
+});
+
+test('the demo: each figure is the median of its rounds, printed with the least and the most', (t) => {
+  t.deepEqual(spread([3, 1, 2]), { median: 2, min: 1, max: 3 });
+  t.deepEqual(spread([4, 1, 2, 3]), { median: 2.5, min: 1, max: 4 });
+  t.deepEqual(spread([7]), { median: 7, min: 7, max: 7 });
+  t.throws(() => spread([]), { instanceOf: RangeError });
+  t.is(formatSpread(spread([1.2345, 1.1, 1.3]), 3, ' ms'), '1.234 ms (1.100-1.300)');
+  t.is(formatSpread(spread([9, 18, 19]), 0), '18 (9-19)');
+});
+
+test('npm start: every variant in several rounds, each figure with its range, identical outputs', (t) => {
+  // A short run of the demo itself: 20 passes per variant and round, 3 rounds.
+  const run = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(__dirname, '..', 'examples', 'mlp.ts')],
+    { encoding: 'utf8', env: { ...process.env, PASSES: '20', ROUNDS: '3' } },
+  );
+  t.is(run.status, 0, run.stderr);
+  t.regex(run.stdout, /20 passes per variant and round, 3 rounds/);
+  for (const name of ['plain typed arrays', 'arena \\+ scopes \\+ pool', 'replayed from a plan']) {
+    t.regex(
+      run.stdout,
+      new RegExp(
+        `${name} +\\d+\\.\\d{3} ms \\(\\d+\\.\\d{3}-\\d+\\.\\d{3}\\) +\\d+ \\(\\d+-\\d+\\)`,
+      ),
+    );
+  }
+  t.regex(
+    run.stdout,
+    /speed-up over plain: \d+\.\d{2}x \(\d+\.\d{2}-\d+\.\d{2}\) \(arena\), \d+\.\d{2}x \(\d+\.\d{2}-\d+\.\d{2}\) \(plan\)/,
+  );
+  t.regex(run.stdout, /outputs: identical/);
+  // Three rounds of three variants were measured, no more.
+  t.is(run.stderr.match(/^running round \d\/3: /gm)?.length, 9);
 });

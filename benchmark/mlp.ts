@@ -26,6 +26,7 @@ import {
   SIZES,
   softmax,
 } from '../examples/mlp';
+import { checksum } from './checksum';
 
 /**
  * Two diagnostics: `rotating`, preallocated buffers too, but four sets used in turn, so that no
@@ -164,17 +165,9 @@ async function main(): Promise<void> {
     gcPauseMs: steady.gcPauseMs,
     rssGrowthMb: peakRssMb - rssStart / mb,
     peakRssMb,
-    checksum: hash(out),
+    checksum: checksum(out),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-/** FNV-1a over the bytes: enough to tell whether two outputs are identical. */
-function hash(view: Float32Array): string {
-  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  let h = 0x811c9dc5;
-  for (const byte of bytes) h = Math.imul(h ^ byte, 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 if (require.main === module) {

@@ -108,16 +108,16 @@ function timed(fn: () => unknown, runs: number): number {
 }
 
 /**
- * Plans every set of the fixture with the default planner and with greedy by size, times both,
- * and writes one picture per real network (and of the 1,000-tensor random set) into
- * `benchmark/plans/`.
+ * Plans every set of the fixture with the default planner and with greedy by size, and times
+ * both; with `write`, writes one picture per real network (and of the 1,000-tensor random set)
+ * into `benchmark/plans/` (tracked files: only when asked).
  */
-export function planQuality(runs: number): PlanRow[] {
+export function planQuality(runs: number, write = false): PlanRow[] {
   const fixture = JSON.parse(
     readFileSync(join(__dirname, 'networks', 'lifetimes.json'), 'utf8'),
   ) as { alignment: number; sets: FixtureSet[] };
   const pictures = join(__dirname, 'plans');
-  mkdirSync(pictures, { recursive: true });
+  if (write) mkdirSync(pictures, { recursive: true });
   return fixture.sets.map((set) => {
     const lifetimes: Lifetime[] = set.sizes.map((size, i) => ({
       size,
@@ -143,7 +143,7 @@ export function planQuality(runs: number): PlanRow[] {
         big ? Math.max(3, runs >> 2) : runs,
       ),
     };
-    if (set.kind === 'network' || set.name === 'random-1k') {
+    if (write && (set.kind === 'network' || set.name === 'random-1k')) {
       const svg = planSvg({
         title: `${set.name}: ${set.description}; ${(plan.bytes / 2 ** 20).toFixed(2)} MiB, lower bound ${(plan.lowerBound / 2 ** 20).toFixed(2)} MiB, naive ${(plan.naiveBytes / 2 ** 20).toFixed(2)} MiB`,
         lifetimes,

@@ -10,7 +10,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { CaseResult, GroupResult, Results } from './results';
+import type {
+  CaseResult,
+  ChallengingRow,
+  CnnSummary,
+  GroupResult,
+  MlpSummary,
+  PlanRow,
+  Results,
+} from './results';
 
 const ROOT = join(__dirname, '..');
 const BEGIN =
@@ -54,9 +62,9 @@ const MLP_LABELS: Record<string, string> = {
   passthrough: 'the planned pass over preallocated buffers, no checks (diagnostic)',
 };
 
-function mlpRows(results: Results): string[][] {
-  const arena = results.mlp.variants.find((v) => v.variant === 'arena');
-  return results.mlp.variants.map((v) => [
+function mlpRows(mlp: MlpSummary): string[][] {
+  const arena = mlp.variants.find((v) => v.variant === 'arena');
+  return mlp.variants.map((v) => [
     MLP_LABELS[v.variant] ?? v.variant,
     `${v.msPerPass.toFixed(3)} ms`,
     String(v.gcs),
@@ -80,6 +88,39 @@ const MLP_HEADER = [
   'peak RSS',
   'arena vs this',
 ];
+
+const CNN_LABELS: Record<string, string> = {
+  unscoped: 'the arena, no scopes',
+  scoped: 'the arena, a scope per layer',
+};
+
+/** A GC count, per 2,000 passes of longer runs or a median of two: to a hundredth at most. */
+const gcCount = (value: number) => String(Number(value.toFixed(2)));
+
+const CNN_HEADER = [
+  'variant',
+  'GCs per 2,000 passes',
+  'range',
+  'JS heap per pass',
+  'time/pass',
+  'major GCs',
+];
+
+function cnnRows(cnn: CnnSummary): string[][] {
+  return cnn.variants.map((v) => [
+    CNN_LABELS[v.variant] ?? v.variant,
+    gcCount(v.gcsPer2000),
+    `${gcCount(v.gcsPer2000Range[0])}-${gcCount(v.gcsPer2000Range[1])}`,
+    `${Math.round(v.heapBytesPerPass).toLocaleString('en-US')} B`,
+    `${v.msPerPass.toFixed(3)} ms`,
+    String(v.majorGcs),
+  ]);
+}
+
+/** What the scopes add, in words. */
+function cnnVerdict({ scopeGcsPer2000, rounds, identicalOutputs }: CnnSummary): string {
+  return `A scope per layer adds ${gcCount(scopeGcsPer2000)} GC${scopeGcsPer2000 === 1 ? '' : 's'} per 2,000 passes (scoped minus unscoped, medians of ${rounds} processes each). Outputs identical: ${identicalOutputs ? 'yes' : 'NO'}.`;
+}
 
 const MIB = 2 ** 20;
 const PLAN_HEADER = [
@@ -106,8 +147,8 @@ const CHALLENGING_HEADER = [
   "MiniMalloc's s",
 ];
 
-function challengingRows(results: Results): string[][] {
-  return (results.challenging ?? []).map((r) => [
+function challengingRows(rows: readonly ChallengingRow[]): string[][] {
+  return rows.map((r) => [
     r.name,
     String(r.tensors),
     String(r.lowerBound),
@@ -119,8 +160,8 @@ function challengingRows(results: Results): string[][] {
   ]);
 }
 
-function planRows(results: Results): string[][] {
-  return results.plans.map((p) => [
+function planRows(plans: readonly PlanRow[]): string[][] {
+  return plans.map((p) => [
     p.name,
     String(p.tensors),
     (p.naiveBytes / MIB).toFixed(2),
@@ -166,27 +207,44 @@ function machine(results: Results): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.backing} backing; addon ${m.addon}`;
 }
 
+/** One group's table, as `npm run bench` prints it. */
+export function groupTable(group: GroupResult): string {
+  return `${group.title}\n${text(GROUP_HEADER, groupRows(group))}`;
+}
+
+/** The tiny MLP's table, as `npm run bench` prints it. */
+export function mlpTable(mlp: MlpSummary): string {
+  return `Tiny MLP: ${mlp.description}\n${text(MLP_HEADER, mlpRows(mlp))}`;
+}
+
+/** The CNN's table and what the scopes add, as `npm run bench` prints them. */
+export function cnnTable(cnn: CnnSummary): string {
+  return `Scopes and the GC: ${cnn.description}\n${text(CNN_HEADER, cnnRows(cnn))}\n${cnnVerdict(cnn)}`;
+}
+
+/** The planner's table, as `npm run bench` prints it. */
+export function plansTable(plans: readonly PlanRow[]): string {
+  return `Memory plans\n${text(PLAN_HEADER, planRows(plans))}`;
+}
+
+/** MiniMalloc's challenging set, as `npm run bench` prints it. */
+export function challengingTable(rows: readonly ChallengingRow[]): string {
+  return rows.length === 0
+    ? "MiniMalloc's challenging set: files not found (see challengingSet in benchmark/plans.ts)"
+    : `MiniMalloc's challenging set\n${text(CHALLENGING_HEADER, challengingRows(rows))}`;
+}
+
 /** The table `npm run bench` prints. */
 export function renderTable(results: Results): string {
   const parts = [`Machine: ${machine(results)}`, ''];
-  for (const group of results.groups) {
-    parts.push(group.title, text(GROUP_HEADER, groupRows(group)), '');
-  }
-  parts.push(`Tiny MLP: ${results.mlp.description}`, text(MLP_HEADER, mlpRows(results)), '');
-  parts.push('Memory plans', text(PLAN_HEADER, planRows(results)), '');
-  if (results.challenging?.length) {
-    parts.push(
-      "MiniMalloc's challenging set",
-      text(CHALLENGING_HEADER, challengingRows(results)),
-      '',
-    );
-  }
+  for (const group of results.groups) parts.push(groupTable(group), '');
+  parts.push(mlpTable(results.mlp), '', cnnTable(results.cnn), '', plansTable(results.plans), '');
+  if (results.challenging?.length) parts.push(challengingTable(results.challenging), '');
   parts.push('Targets', text(['target', 'measured', 'limit', ''], targetRows(results)), '');
   const m = results.meta;
   parts.push(
     `${m.rounds} rounds x ${m.timeMsPerCaseAndRound} ms per case; ns/op: median over rounds of the sustained mean (GC included).`,
     `Load average ${m.loadAverage.start.map((l) => l.toFixed(2)).join(' ')} at start, ${m.loadAverage.end.map((l) => l.toFixed(2)).join(' ')} at end; ${m.durationS} s.`,
-    'Wrote benchmark/results.json, benchmark/results.svg and the JavaScript section of BENCHMARKS.md.',
   );
   return parts.join('\n');
 }
@@ -216,13 +274,19 @@ export function renderMarkdown(results: Results): string {
     `${results.mlp.description}; ${results.mlp.passes} passes after ${Math.ceil(results.mlp.passes / 10)} of warm-up, each variant in ${results.mlp.rounds} processes of its own (medians; major GCs: the most in any process). ` +
       `RSS growth: peak RSS minus RSS before the first pass. Outputs identical across variants: ${results.mlp.identicalOutputs ? 'yes' : 'NO'}.`,
     '',
-    markdown(MLP_HEADER, mlpRows(results)),
+    markdown(MLP_HEADER, mlpRows(results.mlp)),
+    '',
+    '### Scopes and the GC: a CNN pass',
+    '',
+    `${results.cnn.description}; ${results.cnn.passes} passes after ${Math.ceil(results.cnn.passes / 10)} of warm-up, each variant in ${results.cnn.rounds} processes of its own, interleaved (medians, and the range over the processes; major GCs: the most in any process; JS heap: allocated per pass, whatever the GCs did, \`benchmark/heap-allocated.ts\`). ${cnnVerdict(results.cnn)}`,
+    '',
+    markdown(CNN_HEADER, cnnRows(results.cnn)),
     '',
     '### Memory plans',
     '',
     "The planner (`MemoryPlan.fromLifetimes`, default options) and greedy by size alone (`MemoryPlan.greedyBySize`, TensorFlow Lite's planner) on the tensor lifetimes of `benchmark/networks/lifetimes.json` (derived from the published architectures by `benchmark/networks/derive.ts`, plus seeded random sets), called from JavaScript; planning time: the median over runs, columns and the crossing included. Pictures of each network's plan: `benchmark/plans/*.svg`.",
     '',
-    markdown(PLAN_HEADER, planRows(results)),
+    markdown(PLAN_HEADER, planRows(results.plans)),
     '',
   );
   if (results.challenging?.length) {
@@ -231,7 +295,7 @@ export function renderMarkdown(results: Results): string {
       '',
       "`MemoryPlan.fromLifetimes(lifetimes, { timeLimit: 1000 })` on each instance (alignment 1, steps `[lower, upper - 1]`), wall time from JavaScript; a plan proven optimal returns at once. MiniMalloc's figures: issue 18's measurement on this machine. Where the files come from: `crates/memory/tests/fixtures/minimalloc-challenging/README.md`.",
       '',
-      markdown(CHALLENGING_HEADER, challengingRows(results)),
+      markdown(CHALLENGING_HEADER, challengingRows(results.challenging)),
       '',
     );
   }
@@ -337,4 +401,5 @@ if (require.main === module) {
   const results = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')) as Results;
   writeReport(results);
   console.log(renderTable(results));
+  console.log('Wrote benchmark/results.svg and the generated block of BENCHMARKS.md.');
 }

@@ -1,5 +1,6 @@
 /** The shape of `benchmark/results.json`, shared by `bench.ts` (writes it) and `report.ts`. */
 
+import type { CnnResult, CnnVariant } from './cnn';
 import type { MlpResult } from './mlp';
 
 /** What a case is to its group: the one measured (ours), an alternative, or a reference. */
@@ -46,6 +47,32 @@ export interface MlpSummary {
   identicalOutputs: boolean;
 }
 
+/** One CNN variant over its processes: medians, and the range of the GC counts. */
+export interface CnnVariantSummary {
+  variant: CnnVariant;
+  /** GCs per 2,000 measured passes: the median over the processes, and the least and most. */
+  gcsPer2000: number;
+  gcsPer2000Range: [number, number];
+  /** JavaScript heap allocated per pass, bytes (median). */
+  heapBytesPerPass: number;
+  msPerPass: number;
+  /** The most in any process. */
+  majorGcs: number;
+  runs: CnnResult[];
+}
+
+export interface CnnSummary {
+  description: string;
+  passes: number;
+  /** Processes per variant, interleaved. */
+  rounds: number;
+  variants: CnnVariantSummary[];
+  /** What the scopes add: scoped minus unscoped, median GCs per 2,000 passes. */
+  scopeGcsPer2000: number;
+  /** Every process of both variants ended with the same logits. */
+  identicalOutputs: boolean;
+}
+
 export interface Target {
   id: string;
   text: string;
@@ -75,6 +102,8 @@ export interface Results {
   };
   groups: GroupResult[];
   mlp: MlpSummary;
+  /** A scope per layer against none, on the same arena (`cnn.ts`). */
+  cnn: CnnSummary;
   /** The planner on the fixture's real networks and random sets (`plans.ts`). */
   plans: PlanRow[];
   /** MiniMalloc's challenging set with `timeLimit: 1000`, when its files are there. */

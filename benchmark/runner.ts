@@ -2,9 +2,9 @@
  * How `npm run bench` measures. Every case is timed by tinybench; the cases of a group run
  * interleaved, `rounds` times, after a warm-up round. A case's figure is the median over rounds
  * of its *sustained* mean (time of all calls / operations, so GC pauses are in it), and every
- * ratio compares figures from this one run. GCs are counted with perf_hooks. The tiny MLP runs
- * each variant in processes of its own (`benchmark/mlp.ts`), so that GC counts and RSS growth are
- * the variant's alone.
+ * ratio compares figures from this one run. GCs are counted with perf_hooks. The tiny MLP and the
+ * CNN run each variant in processes of their own (`benchmark/mlp.ts`, `benchmark/cnn.ts`), so that
+ * GC counts and RSS growth are the variant's alone.
  * @module
  */
 
@@ -13,9 +13,18 @@ import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 
 import { BATCH, SIZES } from '../examples/mlp';
+import { CNN_VARIANTS, type CnnResult } from './cnn';
+import { CHANNELS, BATCH as CNN_BATCH, SIDE } from './cnn-model';
 import type { GroupDef } from './groups';
 import { MLP_VARIANTS, type MlpResult } from './mlp';
-import type { CaseResult, GroupResult, MlpSummary, MlpVariantSummary } from './results';
+import type {
+  CaseResult,
+  CnnSummary,
+  CnnVariantSummary,
+  GroupResult,
+  MlpSummary,
+  MlpVariantSummary,
+} from './results';
 
 // An ES module only, and this file is CommonJS (as the package is): imported dynamically.
 const tinybench = import('tinybench');
@@ -142,22 +151,23 @@ export interface MlpSettings {
   rounds: number;
 }
 
+/** Runs `script` (a benchmark process printing one JSON line) with `args`; that line, parsed. */
+function child<T>(script: string, args: string[]): T {
+  const run = spawnSync(process.execPath, [...process.execArgv, join(__dirname, script), ...args], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0)
+    throw new Error(`benchmark/${script} ${args.join(' ')} failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as T;
+}
+
 export function runMlp({ passes, rounds }: MlpSettings, progress: Progress): MlpSummary {
   progress.note(`Tiny MLP, ${passes} passes per process...`);
-  const script = join(__dirname, 'mlp.ts');
   const runs: MlpResult[] = [];
   for (let round = 1; round <= rounds; round++) {
     for (const variant of MLP_VARIANTS) {
       progress.step(`Tiny MLP | ${variant} | round ${round}/${rounds}`);
-      const child = spawnSync(
-        process.execPath,
-        [...process.execArgv, script, variant, String(passes)],
-        { encoding: 'utf8' },
-      );
-      if (child.status !== 0)
-        throw new Error(`benchmark/mlp.ts ${variant} failed:\n${child.stderr}`);
-      const line = child.stdout.trim().split('\n').pop() ?? '';
-      runs.push(JSON.parse(line) as MlpResult);
+      runs.push(child<MlpResult>('mlp.ts', [variant, String(passes)]));
     }
   }
   const variants = MLP_VARIANTS.map((variant): MlpVariantSummary => {
@@ -178,6 +188,49 @@ export function runMlp({ passes, rounds }: MlpSettings, progress: Progress): Mlp
     passes,
     rounds,
     variants,
+    identicalOutputs: new Set(runs.map((r) => r.checksum)).size === 1,
+  };
+}
+
+/** Passes per process, and processes per variant. */
+export type CnnSettings = MlpSettings;
+
+/**
+ * The CNN with a scope per layer and without, `rounds` processes each, interleaved (the order
+ * alternates, so that neither always runs second); GC counts per 2,000 passes.
+ */
+export function runCnn({ passes, rounds }: CnnSettings, progress: Progress): CnnSummary {
+  progress.note(`Scopes and the GC: a CNN, ${passes} passes per process...`);
+  const runs: CnnResult[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 ? CNN_VARIANTS : [...CNN_VARIANTS].reverse();
+    for (const variant of order) {
+      progress.step(`CNN | ${variant} | round ${round}/${rounds}`);
+      runs.push(child<CnnResult>('cnn.ts', [variant, String(passes)]));
+    }
+  }
+  const per2000 = (r: CnnResult) => (2000 * r.gcs) / r.passes;
+  const variants = CNN_VARIANTS.map((variant): CnnVariantSummary => {
+    const own = runs.filter((r) => r.variant === variant);
+    const gcs = own.map(per2000);
+    return {
+      variant,
+      gcsPer2000: median(gcs),
+      gcsPer2000Range: [Math.min(...gcs), Math.max(...gcs)],
+      heapBytesPerPass: median(own.map((r) => r.heapBytesPerPass)),
+      msPerPass: median(own.map((r) => r.msPerPass)),
+      majorGcs: Math.max(...own.map((r) => r.majorGcs)),
+      runs: own,
+    };
+  });
+  const gcs = (name: string) => variants.find((v) => v.variant === name)?.gcsPer2000 ?? Number.NaN;
+  const [c0, c1, c2] = CHANNELS;
+  return {
+    description: `CNN over a batch of ${CNN_BATCH} ${c0}x${SIDE}x${SIDE} inputs (conv 3x3 to ${c1} channels by im2col, ReLU, 2x2 max-pool, conv to ${c2}, max-pool, dense to 10; benchmark/cnn.ts), every tensor from one growable arena (64 KiB to start), reset after each pass; scoped: each layer's output on the arena, its temporaries in a scope of the layer; unscoped: the same claims, no scopes`,
+    passes,
+    rounds,
+    variants,
+    scopeGcsPer2000: gcs('scoped') - gcs('unscoped'),
     identicalOutputs: new Set(runs.map((r) => r.checksum)).size === 1,
   };
 }

@@ -10,6 +10,7 @@ import { SCOPES_PER_CALL } from './lifetimes';
 import type { MlpVariant } from './mlp';
 import type {
   CaseResult,
+  CnnSummary,
   GroupResult,
   MlpSummary,
   MlpVariantSummary,
@@ -25,6 +26,7 @@ export interface Figures {
   variant(name: MlpVariant): MlpVariantSummary;
   readonly identicalOutputs: boolean;
   readonly plans: readonly PlanRow[];
+  readonly cnn: CnnSummary;
 }
 
 interface TargetRow {
@@ -188,6 +190,13 @@ export const TARGETS: readonly TargetRow[] = [
     measure: (f) => f.case('v8:scope-open-close', 'subject').nsPerOp,
   },
   {
+    id: 'cnn-scope-gcs',
+    text: 'a scope per layer: GCs it adds per 2,000 CNN passes over the same arena without scopes (Node 24)',
+    comparison: '<=',
+    limit: 1,
+    measure: (f) => f.cnn.scopeGcsPer2000,
+  },
+  {
     id: 'replay-floor',
     text: 'replayed mem.alloc(Float32Array, 16) / view floor (native backing)',
     comparison: '<=',
@@ -248,11 +257,24 @@ export const TARGETS: readonly TargetRow[] = [
     limit: 1,
     measure: (f) => (f.identicalOutputs ? 1 : 0),
   },
+  {
+    id: 'cnn-identical',
+    text: 'CNN outputs identical with and without scopes (1 = yes)',
+    comparison: '>=',
+    limit: 1,
+    measure: (f) => (f.cnn.identicalOutputs ? 1 : 0),
+  },
 ];
 
-function figures(groups: GroupResult[], mlp: MlpSummary, plans: readonly PlanRow[]): Figures {
+function figures(
+  groups: GroupResult[],
+  mlp: MlpSummary,
+  plans: readonly PlanRow[],
+  cnn: CnnSummary,
+): Figures {
   return {
     plans,
+    cnn,
     case(id, role, prefix = '') {
       const group = groups.find((g) => g.id === id);
       if (group === undefined) throw new Error(`no group ${id}`);
@@ -274,8 +296,9 @@ export function evaluateTargets(
   groups: GroupResult[],
   mlp: MlpSummary,
   plans: readonly PlanRow[],
+  cnn: CnnSummary,
 ): Target[] {
-  const f = figures(groups, mlp, plans);
+  const f = figures(groups, mlp, plans, cnn);
   return TARGETS.map(({ id, text, comparison, limit, measure }) => {
     const measured = measure(f);
     const met = comparison === '<=' ? measured <= limit : measured >= limit;

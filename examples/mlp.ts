@@ -17,6 +17,10 @@
  *
  * All three run the same kernels on the same numbers, so their outputs must be identical, bit for
  * bit: the demo checks it, and so does `__test__/demo.spec.ts`.
+ *
+ * The variants take turns, 5 rounds (`ROUNDS`) of 2000 passes each (`PASSES`), about half a minute
+ * in all, and every figure is printed as the median over the rounds with the least and the most:
+ * one run is one moment of the machine, and the range says how far to trust it.
  * @module
  */
 
@@ -353,7 +357,32 @@ export async function measure(
   return { msPerPass, gcs, majorGcs, gcPauseMs, peakRssMb: peakRss / 2 ** 20 };
 }
 
-/** A progress bar on a terminal, a line per variant elsewhere. */
+/** A median with the range it comes from. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** The median of `values` (the mean of the middle two when their number is even), least, most. */
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) throw new RangeError('no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median =
+    sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+}
+
+/** `value (min-max)`, each with `digits` decimals: one round is one machine's moment, not a figure. */
+export function formatSpread({ median, min, max }: Spread, digits: number, unit = ''): string {
+  const f = (x: number) => x.toFixed(digits);
+  return `${f(median)}${unit} (${f(min)}-${f(max)})`;
+}
+
+/** A progress bar on a terminal, a line per variant and round elsewhere. */
 function progress(label: string, passes: number): (done: number) => void {
   if (!process.stderr.isTTY) {
     process.stderr.write(`running ${label}...\n`);
@@ -363,50 +392,77 @@ function progress(label: string, passes: number): (done: number) => void {
     const width = 30;
     const filled = Math.round((width * done) / passes);
     const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
-    process.stderr.write(`\r${label.padEnd(24)} [${bar}] ${Math.round((100 * done) / passes)}%`);
+    process.stderr.write(`\r${label.padEnd(36)} [${bar}] ${Math.round((100 * done) / passes)}%`);
     if (done === passes) process.stderr.write('\n');
   };
 }
 
+const VARIANTS = [
+  ['plain', 'plain typed arrays'],
+  ['arena', 'arena + scopes + pool'],
+  ['planned', 'replayed from a plan'],
+] as const;
+type Variant = (typeof VARIANTS)[number][0];
+
+/** One line of the table: the medians over the rounds, with their ranges. */
+function row(name: string, runs: readonly Measurement[]): string {
+  const of = (key: keyof Measurement) => spread(runs.map((m) => m[key]));
+  return [
+    name.padEnd(22),
+    formatSpread(of('msPerPass'), 3, ' ms').padStart(26),
+    formatSpread(of('gcs'), 0).padStart(16),
+    String(of('majorGcs').max).padStart(6),
+    formatSpread(of('gcPauseMs'), 1, ' ms').padStart(24),
+    `${of('peakRssMb').max.toFixed(0)} MB`.padStart(9),
+  ].join('  ');
+}
+
 async function main(): Promise<void> {
   const passes = Number(process.env.PASSES ?? 2000);
+  const rounds = Number(process.env.ROUNDS ?? 5);
   const demo = createDemo();
-  const { plain, arena, planned, plainOut, plan, scratch } = demo;
+  const { plainOut, plan, scratch } = demo;
   console.log(
-    `3-layer MLP ${SIZES.join('-')}, ${BATCH} samples per pass, ${passes} passes per variant`,
+    `3-layer MLP ${SIZES.join('-')}, ${BATCH} samples per pass, ${passes} passes per variant and round, ${rounds} rounds`,
   );
   // Warm up all three before measuring any, so the shared kernels are compiled for each.
   for (let i = 0; i < 200; i++) {
-    plain();
-    arena();
-    planned();
+    demo.plain();
+    demo.arena();
+    demo.planned();
   }
-  // This package's variants first: whichever runs later starts with a heap already grown.
-  const withArena = await measure(arena, passes, progress('arena + scopes + pool', passes));
-  const withPlan = await measure(planned, passes, progress('replayed from a plan', passes));
-  const withPlain = await measure(plain, passes, progress('plain typed arrays', passes));
+  // The variants take turns, round after round, so that a moment of load on the machine hits
+  // all three; within a round this package's variants go first, so that they do not start with
+  // a heap the plain variant has just grown.
+  const runs: Record<Variant, Measurement[]> = { plain: [], arena: [], planned: [] };
+  for (let round = 1; round <= rounds; round++) {
+    for (const variant of ['arena', 'planned', 'plain'] as const) {
+      const label = `round ${round}/${rounds}: ${VARIANTS.find(([v]) => v === variant)?.[1]}`;
+      runs[variant].push(await measure(demo[variant], passes, progress(label, passes)));
+    }
+  }
   const same = demo.sameOutputs();
   const arenaPeak = scratch.peak;
   demo.dispose();
 
-  const row = (name: string, m: Measurement) =>
-    [
-      name.padEnd(24),
-      `${m.msPerPass.toFixed(3)} ms`.padStart(10),
-      `${m.gcs} (${m.majorGcs})`.padStart(12),
-      `${m.gcPauseMs.toFixed(1)} ms`.padStart(10),
-      `${m.peakRssMb.toFixed(0)} MB`.padStart(9),
-    ].join('  ');
   console.log();
   console.log(
-    `${'variant'.padEnd(24)}  ${'time/pass'.padStart(10)}  ${'GCs (major)'.padStart(12)}  ${'GC pause'.padStart(10)}  ${'peak RSS'.padStart(9)}`,
+    `${'variant'.padEnd(22)}  ${'time/pass (range)'.padStart(26)}  ${'GCs (range)'.padStart(16)}  ${'major'.padStart(6)}  ${'GC pause (range)'.padStart(24)}  ${'peak RSS'.padStart(9)}`,
   );
-  console.log(row('plain typed arrays', withPlain));
-  console.log(row('arena + scopes + pool', withArena));
-  console.log(row('replayed from a plan', withPlan));
+  for (const [variant, name] of VARIANTS) console.log(row(name, runs[variant]));
+  // Each round's speed-up compares measurements taken seconds apart, under the same load.
+  const speedup = (variant: Variant) =>
+    spread(
+      runs.plain.map(
+        (plain, round) => plain.msPerPass / (runs[variant][round] as Measurement).msPerPass,
+      ),
+    );
   console.log();
   console.log(
-    `speedup over plain: ${(withPlain.msPerPass / withArena.msPerPass).toFixed(2)}x (arena), ${(withPlain.msPerPass / withPlan.msPerPass).toFixed(2)}x (plan)`,
+    `each figure: the median over ${rounds} rounds of ${passes} passes (in brackets the least and the most); major GCs and peak RSS: the most in any round`,
+  );
+  console.log(
+    `speed-up over plain: ${formatSpread(speedup('arena'), 2, 'x')} (arena), ${formatSpread(speedup('planned'), 2, 'x')} (plan)`,
   );
   console.log(
     `memory per pass: the plan's block is ${plan.bytes} bytes (its lower bound ${plan.lowerBound}); ` +
