@@ -1,7 +1,7 @@
 // The planner's budgets (effort, timeLimit), its proof of optimality, and planning in the
 // background (recordAsync, fromLifetimesAsync) with cancellation by an AbortSignal. The test that
 // watches the event loop runs serially (a plan of another test would blur it); the one that
-// watches the CPU after an abort runs in a child process (the other files would).
+// watches the CPU after an abort runs in a child process of its own.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

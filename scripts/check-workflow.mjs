@@ -209,8 +209,8 @@ check(`the ${EXPECTED.mirrorJobs.join(', ')} jobs run exactly the commands of .c
   assert.ok(lines.every(inOrder), 'not in the order of .ci/run');
   const test = runLines(job('test'));
   assert.ok(
-    test.includes('npm ci') && test.includes('npm test'),
-    'the test job must npm ci && npm test',
+    test.includes('npm ci') && test.includes('npm run build:all') && test.includes('npm test'),
+    'the test job must npm ci && npm run build:all && npm test',
   );
   return commands.join(' / ');
 });

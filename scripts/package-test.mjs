@@ -20,7 +20,7 @@
 // Each check is a node:test test (harness: steps.mjs); the process fails if any does.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -208,6 +208,18 @@ check('the root tarball holds exactly the loader, its types, dist/ and the docs'
     if (!INTERNAL_MODULES.includes(name)) expected.push(`dist/${name}.d.${m}ts`);
   }
   return assertSameList(root.files, expected);
+});
+
+check('the packed manifest has no install scripts (npm would warn every consumer)', () => {
+  const packed = execFileSync('tar', ['-xzOf', root.file, 'package/package.json'], {
+    encoding: 'utf8',
+  });
+  const scripts = Object.keys(JSON.parse(packed).scripts ?? {});
+  const install = ['preinstall', 'install', 'postinstall', 'prepare'].filter((name) =>
+    scripts.includes(name),
+  );
+  assert.deepEqual(install, [], 'install scripts in the packed package.json');
+  return `${scripts.length} scripts, none run at install`;
 });
 
 // --- 2. this platform's binary package, staged as a release stages it --------------------------

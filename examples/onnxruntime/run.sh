@@ -5,8 +5,8 @@
 #   2. `npm ci` here, from package-lock.json: onnxruntime-node from the registry, and
 #      @lightwatch/memory as a link to this repository (file:../..), which the root's `npm ci`
 #      has built. ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's install script would fetch
-#      GPU extras from outside the registry (its CPU binaries are in the package itself);
-#      --ignore-scripts: the link's `prepare` would build the root package a second time;
+#      GPU extras from outside the registry (its CPU binaries are in the package itself), and
+#      --ignore-scripts keeps the script from running at all;
 #   3. `npm test` here: the checks, on the native and the V8-owned memory backing.
 #
 #   bash examples/onnxruntime/run.sh
@@ -15,12 +15,12 @@ cd "$(dirname "$0")"
 
 for file in ../../dist/index.js ../../binding.js; do
   if [[ ! -e $file ]]; then
-    echo "run.sh: ${file#../../} is missing: run npm ci at the repository's root first" >&2
+    echo "run.sh: ${file#../../} is missing: run npm ci and npm run build:all at the repository's root first" >&2
     exit 1
   fi
 done
 if ! compgen -G '../../lightwatch-memory.*.node' >/dev/null; then
-  echo "run.sh: the addon is not built: run npm ci at the repository's root first" >&2
+  echo "run.sh: the addon is not built: run npm ci and npm run build:all at the repository's root first" >&2
   exit 1
 fi
 
