@@ -8,6 +8,9 @@
 // - process.memoryUsage().external after a dispose: Node and Deno take the memory back at once;
 //   Bun applies only positive napi_adjust_external_memory deltas (and keeps a detached buffer's
 //   size), so it falls only at its next collection. memoryStats() is exact everywhere.
+// - Shared memory (`shared: true`): external SharedArrayBuffers over the core's memory where the
+//   runtime has node_api_create_external_sharedarraybuffer (Node 22.23+, 24.16+, 26.1+, Bun),
+//   else V8's (Node 20, older 22/24, Deno, and the V8-owned backing everywhere).
 
 /** The runtime this runs on: `{ name: 'node' | 'bun' | 'deno', version, major }`. */
 export function runtime() {
@@ -25,8 +28,14 @@ export function expectedEdges(rt, backing) {
     else if (rt.name === 'bun' || major >= 21) transfer = 'refused';
     else transfer = 'copied';
   }
+  const [, minor] = rt.version.split('.').map(Number);
+  const externalShared =
+    rt.name === 'bun' ||
+    (rt.name === 'node' &&
+      ((major === 22 && minor >= 23) || (major === 24 && minor >= 16) || major >= 26));
   return {
     name: `${rt.name} ${rt.version}`,
+    sharedBacking: backing === 'native' && externalShared ? 'shared-native' : 'shared-v8',
     transfer,
     movedStaysCounted: backing === 'native',
     externalOnDispose: rt.name === 'bun' ? 'stays' : 'falls',

@@ -22,6 +22,7 @@ import {
   memoryBacking,
   memoryStats,
   Pool,
+  releaseLease,
 } from '@lightwatch/memory';
 import { expectedEdges, runtime } from './edges.mjs';
 
@@ -251,6 +252,43 @@ await check(
       assert.ok(Math.abs(drop) < size / 64, `external memory moved by ${drop} bytes`);
     }
     // The package's own counters are exact on every runtime.
+    assert.deepEqual(memoryStats(), ZERO);
+  },
+);
+
+await check(
+  `shared memory: ${edges.sharedBacking}, never detached, leases block reset`,
+  async () => {
+    // In a function of its own: nothing here may stay reachable for the collection below.
+    (() => {
+      const arena = new Arena(4096, { shared: true, poison: true });
+      assert.equal(arena.backing, edges.sharedBacking);
+      const view = arena.alloc(Float32Array, 16, 64);
+      assert.ok(view.buffer instanceof SharedArrayBuffer);
+      assert.equal(Number(addressOf(view) % 64n), 0);
+      // A clone of a view over shared memory is the same memory (as a worker receives it).
+      const clone = structuredClone(view);
+      clone[3] = 7;
+      assert.equal(view[3], 7);
+      const lease = arena.lease();
+      throwsCode(() => arena.reset(), Error, 'ERR_BUSY');
+      assert.equal(releaseLease(structuredClone(lease)), true);
+      assert.equal(releaseLease(lease), false, 'a lease releases once');
+      arena.reset();
+      assert.equal(view.byteLength, 64, 'shared views stay attached');
+      const bytes = new Uint8Array(view.buffer, view.byteOffset, 4);
+      assert.deepEqual([...bytes], [0xde, 0xde, 0xde, 0xde], 'memory given back is poisoned');
+      const pool = new Pool(Float64Array, 4, { shared: true });
+      assert.ok(pool.allocate().buffer instanceof SharedArrayBuffer);
+      const aligned = alignedNew(Uint8Array, 100, 128, { shared: true });
+      assert.equal(Number(addressOf(aligned) % 128n), 0);
+      assert.ok(memoryStats().sharedBlocks >= 2);
+      arena.dispose();
+      pool.dispose();
+      alignedDelete(aligned);
+    })();
+    // Shared memory is freed once no thread can reach it: here, by the collector.
+    await collectUntil(() => memoryStats().sharedBlocks === 0);
     assert.deepEqual(memoryStats(), ZERO);
   },
 );
