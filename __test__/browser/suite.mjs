@@ -458,6 +458,33 @@ export async function runSuite(m, host) {
     });
   });
 
+  await check('shared memory: views over SharedArrayBuffers, never detached, leases', () => {
+    if (typeof SharedArrayBuffer !== 'function') {
+      // A page that is not cross-origin isolated has none: a coded refusal.
+      throwsCode(() => new m.Arena(64, { shared: true }), Error, 'ERR_INVALID_STATE');
+      return;
+    }
+    const arena = new m.Arena(4096, { shared: true, poison: true });
+    equal(arena.backing, 'shared-v8');
+    const view = arena.alloc(Float32Array, 16, 64);
+    ok(view.buffer instanceof SharedArrayBuffer, 'a SharedArrayBuffer');
+    equal(m.addressOf(view) % 64n, 0n, 'aligned within its block');
+    const clone = structuredClone(view);
+    clone[3] = 7;
+    equal(view[3], 7, 'a clone is the same memory');
+    const lease = arena.lease();
+    throwsCode(() => arena.reset(), Error, 'ERR_BUSY');
+    equal(m.releaseLease(structuredClone(lease)), true);
+    equal(m.releaseLease(lease), false, 'a lease releases once');
+    arena.reset();
+    equal(view.byteLength, 64, 'shared views stay attached');
+    same([...new Uint8Array(view.buffer, view.byteOffset, 4)], [0xde, 0xde, 0xde, 0xde]);
+    const pool = new m.Pool(Float64Array, 4, { shared: true });
+    ok(pool.allocate().buffer instanceof SharedArrayBuffer, 'a shared pool slot');
+    arena.dispose();
+    pool.dispose();
+  });
+
   await check('region arenas over an ArrayBuffer and a SharedArrayBuffer', () => {
     const buffer = new ArrayBuffer(1024);
     const arena = new m.Arena(512, { memory: buffer, offset: 512 });

@@ -64,6 +64,9 @@ export function serve(root, served, routes) {
       return;
     }
     response.setHeader('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream');
+    // Cross-origin isolated, so that pages have SharedArrayBuffer (the suite's shared memory).
+    response.setHeader('cross-origin-opener-policy', 'same-origin');
+    response.setHeader('cross-origin-embedder-policy', 'require-corp');
     response.end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));

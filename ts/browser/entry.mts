@@ -6,14 +6,21 @@
 import './ready.mjs';
 
 export type {
+  AlignedOptions,
   ArenaOptions,
+  AsyncPlanOptions,
+  Backing,
   ErrorCode,
+  InstantiateOptions,
+  Lease,
   Lifetime,
   MemoryBacking,
   MemoryError,
   MemoryPlanJSON,
   MemoryStats,
+  Pass,
   PassMemory,
+  PlanAbortSignal,
   PlannedTensor,
   PlanOptions,
   PoolOptions,
@@ -23,6 +30,7 @@ export type {
   ResetMode,
   TypedArray,
   TypedArrayConstructor,
+  TypedArrayName,
 } from '../index.js';
 export {
   Arena,
@@ -37,11 +45,13 @@ export {
   DEFAULT_CAPACITY,
   ERROR_CODES,
   holdAligned,
+  isMemoryError,
   MAX_ALIGNMENT,
   MemoryPlan,
   memoryBacking,
   memoryStats,
   PlannedPass,
   Pool,
+  releaseLease,
   Scope,
 } from '../index.js';
