@@ -65,7 +65,7 @@ function ciRunCommands() {
   return readFileSync(path.join(repo, '.ci', 'run'), 'utf8')
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => /^(npm|npx)\s|^(node|bash)\s+scripts\//.test(line));
+    .filter((line) => /^(npm|npx)\s|^(node|bash)\s+(scripts|examples)\//.test(line));
 }
 
 /** The shell lines of a job's `run` steps. */

