@@ -30,7 +30,7 @@ test("the constants are the core's, exported through the binding", (t) => {
     t.is(typeof native[name], 'number', name);
     t.is(facade[name], native[name], `${name}: the facade's copy`);
   }
-  // The values the spec and the README promise.
+  // The values the phase-02 spec (docs/design.md) and the README promise.
   t.deepEqual(
     names.map((name) => native[name]),
     [16, 65536, 1024, 32, 64],

@@ -1,4 +1,5 @@
-// The spec's required tests (phase 02), on the npm package: `npx ava --match '*phase_02*'`.
+// The required tests of the phase-02 spec (docs/design.md, "The upstream spec"), on the npm
+// package: `npx ava --match '*phase_02*'`.
 import test from 'ava';
 
 import { Arena, addressOf, alignedAlloc, alignedFree, Pool } from '../ts/index';

@@ -147,6 +147,30 @@ test('an async run that stops early is rejected with ERR_PLAN_MISMATCH; the next
   );
 });
 
+test('a replayed alloc checks its alignment as the recording did, even below the element size', (t) => {
+  // A Float32Array recorded at 4 bytes: an alignment of 3, 0 or 2.5 raised to 4 matched it, and
+  // the fast path used to hand the view out; the recording refuses them (alignmentFor, ts/errors.ts).
+  const plan = MemoryPlan.record((mem) => {
+    mem.alloc(Float32Array, 4, 4);
+  });
+  using replay = plan.instantiate();
+  for (const alignment of [3, 0, -1, 2.5, Number.NaN]) {
+    throwsCode(
+      t,
+      () => replay.run((mem) => mem.alloc(Float32Array, 4, alignment)),
+      RangeError,
+      'ERR_INVALID_ALIGNMENT',
+    );
+  }
+  // A valid alignment below the element size is raised to it, as when recording.
+  for (const alignment of [1, 4]) {
+    t.is<ArrayBufferView | undefined, ArrayBufferView | undefined>(
+      replay.run((mem) => mem.alloc(Float32Array, 4, alignment)),
+      replay.views[0],
+    );
+  }
+});
+
 test('poison makes a use after free visible; without it the memory just serves the next tensor', (t) => {
   const plan = MemoryPlan.record((mem) => pass(mem));
   using plain = plan.instantiate();

@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 
 import { build } from 'esbuild';
 
+import { exportsOf } from './esm-entry.mjs';
+
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
 const out = path.join(dist, 'browser');
@@ -95,6 +97,13 @@ const text = readFileSync(path.join(out, 'index.mjs'), 'utf8');
 if (/\bfrom\s*["']node:|require\(["']node:|import\(["']node:/.test(text)) {
   problems.push('it imports a node: builtin');
 }
+// The browser's types are the Node entry's (package.json's exports), so its values must match.
+const bundled = result.metafile.outputs[path.relative(process.cwd(), path.join(out, 'index.mjs'))];
+const expected = exportsOf().values;
+const missing = expected.filter((name) => !bundled?.exports.includes(name));
+const extra = (bundled?.exports ?? []).filter((name) => !expected.includes(name));
+if (missing.length > 0) problems.push(`it does not export ${missing.join(', ')}`);
+if (extra.length > 0) problems.push(`it exports ${extra.join(', ')}, which ts/index.ts does not`);
 if (problems.length > 0) throw new Error(`dist/browser/index.mjs: ${problems.join('; ')}`);
 const size = (file) => `${(statSync(path.join(out, file)).size / 1024).toFixed(0)} KiB`;
 console.log(

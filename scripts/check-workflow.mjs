@@ -1,8 +1,8 @@
 // Checks .github/workflows/CI.yml, which cannot run here, against what can be checked here:
 //   - its structure (the jobs, their steps, pinned actions, the publish job's guard);
 //   - the build matrix and the binary tests cover exactly package.json's napi.targets;
-//   - the test jobs cover the operating systems and Node versions of EXPECTED below, and engines'
-//     minimum;
+//   - the test jobs cover the operating systems of EXPECTED below, and exactly the Node versions
+//     of scripts/node-versions.mjs (engines' minimum and the newest of each major);
 //   - the lint, test, leak-check and hardening jobs run exactly the commands .ci/run runs;
 //   - every `npm run` script it names exists;
 //   - actionlint (built from the Go module proxy, pinned) finds nothing, when Go is installed.
@@ -19,13 +19,13 @@ import { fileURLToPath } from 'node:url';
 
 import { load as loadYaml } from 'js-yaml';
 
+import { NODE_MAJORS, NODE_TESTED } from './node-versions.mjs';
 import { check, step } from './steps.mjs';
 
 // --- What CI.yml must hold: the one place to edit when the matrix or the jobs change. -----------
-// The build targets are not here: they are package.json's napi.targets, read below.
+// The build targets are not here: they are package.json's napi.targets, read below; nor the Node
+// versions: they are scripts/node-versions.mjs's.
 const EXPECTED = {
-  /** Node versions the test jobs run, besides the minimum of package.json's engines.node. */
-  nodeVersions: ['20.17.0', '22', '24', '26'],
   /** Prefixes of the test job's `runs-on` labels. */
   oses: ['ubuntu', 'macos', 'windows'],
   /** The jobs that together run what .ci/run runs, with the same commands, in its order. */
@@ -170,24 +170,25 @@ check('the prebuilt binaries are tested on every target', () => {
   }
 });
 
-check(
-  `the tests run on ${EXPECTED.oses.join(', ')} and Node ${EXPECTED.nodeVersions.join(', ')}`,
-  () => {
-    const matrix = job('test').strategy?.matrix ?? {};
-    const nodes = (matrix.node ?? []).map(String);
-    const minimum = /(\d+)/.exec(pkg.engines?.node ?? '')?.[1];
-    for (const version of [...EXPECTED.nodeVersions, minimum].filter(Boolean)) {
-      assert.ok(nodes.includes(version), `Node ${version} is not tested`);
-    }
-    for (const os of EXPECTED.oses) {
-      assert.ok(
-        (matrix.os ?? []).some((label) => label.startsWith(os)),
-        `${os} is not tested`,
-      );
-    }
-    return `${matrix.os.length} x ${nodes.length} jobs`;
-  },
-);
+check(`the tests run on ${EXPECTED.oses.join(', ')} and Node ${NODE_TESTED.join(', ')}`, () => {
+  const matrix = job('test').strategy?.matrix ?? {};
+  const nodes = (matrix.node ?? []).map(String);
+  assertSameSet(nodes, NODE_TESTED, 'test job Node versions');
+  for (const os of EXPECTED.oses) {
+    assert.ok(
+      (matrix.os ?? []).some((label) => label.startsWith(os)),
+      `${os} is not tested`,
+    );
+  }
+  return `${matrix.os.length} x ${nodes.length} jobs`;
+});
+
+check(`the prebuilt binaries are tested on Node ${NODE_MAJORS.join(', ')}`, () => {
+  for (const name of EXPECTED.bindingTestJobs) {
+    const nodes = (job(name).strategy?.matrix?.node ?? []).map(String);
+    assertSameSet(nodes, NODE_MAJORS, `${name} Node versions`);
+  }
+});
 
 check(`the ${EXPECTED.mirrorJobs.join(', ')} jobs run exactly the commands of .ci/run`, () => {
   const commands = ciRunCommands();

@@ -46,22 +46,12 @@ if (runtime === null) {
 
 const out = path.join(root, 'target', 'leak-check');
 mkdirSync(out, { recursive: true });
-const build = spawnSync(
-  'npx',
-  [
-    'napi',
-    'build',
-    '--platform',
-    '--manifest-path',
-    'crates/node/Cargo.toml',
-    '--output-dir',
-    out,
-    '--no-js',
-    '--dts',
-    'unused.d.ts',
-  ],
-  { cwd: root, stdio: 'inherit' },
-);
+// package.json's build:debug (the one place of the `napi build` flags), into `out` with no loader
+// (the last of a repeated option wins; its types go to `out` too, `--dts` being relative to it).
+const build = spawnSync('npm', ['run', 'build:debug', '--', '--output-dir', out, '--no-js'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 const addon = readdirSync(out).find((f) => f.endsWith('.node'));
 if (!addon) {

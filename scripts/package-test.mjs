@@ -40,6 +40,7 @@ import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { chromiumPath, launchChromium, runPage, serve } from './browser/chromium.mjs';
+import { exportsOf } from './esm-entry.mjs';
 import { check, step } from './steps.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,19 +57,21 @@ const { binaryName } = pkg.napi;
 // its types, and a project with noImplicitAny refuses a declaration that imports untyped code.)
 const INTERNAL_MODULES = ['loader'];
 
-/** What the installed package must export, from CommonJS and ESM alike. */
-const PUBLIC_API = [
-  'Arena',
-  'Pool',
-  'alignedAlloc',
-  'alignedFree',
-  'alignedNew',
-  'alignedDelete',
-  'addressOf',
-  'memoryStats',
-  'memoryBacking',
-  'MAX_ALIGNMENT',
-];
+/**
+ * What the installed package must export, exactly, from CommonJS and ESM alike: ts/index.ts's
+ * values (scripts/esm-entry.mjs reads the list).
+ */
+const PUBLIC_API = exportsOf().values;
+
+/** What is wrong with an entry's exports `names`, against {@link PUBLIC_API}. */
+function exportProblems(names) {
+  const missing = PUBLIC_API.filter((name) => !names.includes(name));
+  const extra = names.filter((name) => !PUBLIC_API.includes(name));
+  return [
+    ...(missing.length ? [`missing exports: ${missing.join(', ')}`] : []),
+    ...(extra.length ? [`exports not in ts/index.ts: ${extra.join(', ')}`] : []),
+  ];
+}
 
 /** The bundler of (e), pinned: Vite follows `new URL('./x.wasm', import.meta.url)` into assets. */
 const VITE = 'vite@8.4.1';
@@ -342,9 +345,7 @@ check(
   '(a) require() from CommonJS loads the installed package and its platform binary',
   async () => {
     const result = await runs.require;
-    const problems = [];
-    const missing = PUBLIC_API.filter((name) => !result.names.includes(name));
-    if (missing.length) problems.push(`missing exports: ${missing.join(', ')}`);
+    const problems = exportProblems(result.names);
     if (result.entry !== path.join(installed, 'dist', 'index.js'))
       problems.push(`entry ${result.entry}`);
     if (!inside(installedBinding, result.binding)) problems.push(`binding ${result.binding}`);
@@ -360,9 +361,7 @@ check(
 
 check('(b) import from ESM gives the same objects as require()', async () => {
   const result = await runs.import;
-  const problems = [];
-  const missing = PUBLIC_API.filter((name) => !result.names.includes(name));
-  if (missing.length) problems.push(`missing exports: ${missing.join(', ')}`);
+  const problems = exportProblems(result.names);
   if (result.entry !== path.join(installed, 'dist', 'index.mjs'))
     problems.push(`entry ${result.entry}`);
   if (!result.sameAsRequire) problems.push('ESM and CommonJS exports differ (dual package hazard)');

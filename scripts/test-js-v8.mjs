@@ -57,7 +57,7 @@ const BACKING_INDEPENDENT = {
     'the arena, pool and aligned files check',
   'loader.spec.ts': 'names and messages of the loader: pure functions, no block is made',
   'phase_02.spec.ts':
-    "the spec's five required tests by name; each behaviour is one that arena, pool and " +
+    "the phase-02 spec's five required tests by name (docs/design.md); each behaviour is one that arena, pool and " +
     'aligned check on both backings',
   'plan.spec.ts':
     "the planner's offsets and figures; recording allocates with alignedNew and frees, " +

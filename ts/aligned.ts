@@ -8,6 +8,7 @@
  */
 
 import {
+  alignmentFor,
   booleanOption,
   checkAlignment,
   checkLength,
@@ -21,7 +22,6 @@ import {
   anyBufferLength,
   bufferOf,
   byteOffsetOf,
-  max,
   SafeUint8Array,
   SafeWeakMap,
   typedArrayName,
@@ -111,7 +111,7 @@ export function alignedNew<T extends TypedArray>(
 ): T {
   const elementSize = checkType(type);
   const count = checkLength(length, 'length');
-  const align = alignment === undefined ? elementSize : max(checkAlignment(alignment), elementSize);
+  const align = alignmentFor(alignment, elementSize, 1);
   const { buffer, start } = allocateBlock(count * elementSize, align, options);
   return new type(buffer, start, count);
 }

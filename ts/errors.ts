@@ -8,6 +8,7 @@
 import {
   isBufferView,
   isSafeIntegerValue,
+  max,
   reflectApply,
   SafeError,
   SafeRangeError,
@@ -81,6 +82,10 @@ function hasOwnCode(code: string): code is ErrorCode {
 
 /** The largest alignment accepted: 64 KiB (the core's `MAX_ALIGNMENT`). */
 export const MAX_ALIGNMENT: number = native.MAX_ALIGNMENT;
+
+// The alignment of arena, scope and plan allocations when none is given: 16 bytes (the core's
+// `DEFAULT_ALIGNMENT`; exported as such by ts/arena.ts).
+const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
 
 /**
  * @internal An error with `code`, of the class the code is thrown as (a `RangeError` for
@@ -176,6 +181,20 @@ export function checkPositive(value: unknown, name: string): number {
     throw codedError('ERR_OUT_OF_RANGE', `${name} must be at least 1; received 0`);
   }
   return count;
+}
+
+/**
+ * @internal The alignment an allocation of `elementSize`-byte elements gets: `alignment` if given
+ * (checked), else `fallback`, raised to the element size so that every element is aligned. The
+ * one home of this rule: arena, scope, plan and replay fall back to `DEFAULT_ALIGNMENT` (16),
+ * aligned buffers and pools to the element size (`fallback` 1).
+ */
+export function alignmentFor(
+  alignment: unknown,
+  elementSize: number,
+  fallback = DEFAULT_ALIGN,
+): number {
+  return max(alignment === undefined ? fallback : checkAlignment(alignment), elementSize);
 }
 
 /** @internal An alignment: a power of two in 1..65536. */

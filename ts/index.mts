@@ -1,4 +1,6 @@
-// The ES module entry: the same objects as the CommonJS entry (no dual-package hazard).
+// Written by scripts/esm-entry.mjs from ts/index.ts, where the export list lives: edit that, then
+// run `node scripts/esm-entry.mjs`. The ES module entry: the same objects as the CommonJS entry
+// (no dual-package hazard).
 
 export type {
   AlignedOptions,

@@ -14,14 +14,7 @@
  */
 
 import { alignedDelete, alignedNew } from './aligned';
-import {
-  booleanOption,
-  checkAlignment,
-  checkCount,
-  checkType,
-  codedError,
-  describe,
-} from './errors';
+import { alignmentFor, booleanOption, checkCount, checkType, codedError, describe } from './errors';
 import {
   append,
   isArrayValue,
@@ -45,8 +38,6 @@ import {
 } from './typed-array';
 
 import native = require('./native');
-
-const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
 
 /** One tensor's lifetime, in steps (inclusive: two tensors conflict when their steps meet). */
 export interface Lifetime {
@@ -417,8 +408,7 @@ class Recorder implements PassMemory {
     this.#open();
     const elementSize = checkType(type);
     const count = checkCount(length, 'length');
-    let align = alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment);
-    if (align < elementSize) align = elementSize;
+    const align = alignmentFor(alignment, elementSize);
     const view = alignedNew(type, count, align);
     mapStore(this.#index, view as ArrayBufferView, this.#views.length);
     append(this.#views, view as TypedArray);
@@ -436,7 +426,7 @@ class Recorder implements PassMemory {
   }
 
   allocate(size: number, alignment?: number): Uint8Array {
-    return this.alloc(SafeUint8Array, size, alignment ?? DEFAULT_ALIGN);
+    return this.alloc(SafeUint8Array, size, alignment);
   }
 
   free(view: ArrayBufferView): void {
@@ -689,7 +679,7 @@ function checkLifetimes(lifetimes: unknown): PlannedTensor[] {
     const { size, alignment, start, end } = lifetime as Lifetime;
     append(out, {
       size: checkCount(size, `lifetimes[${index}].size`),
-      alignment: alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment),
+      alignment: alignmentFor(alignment, 1),
       start: checkCount(start, `lifetimes[${index}].start`),
       end: checkCount(end, `lifetimes[${index}].end`),
       freed: true,

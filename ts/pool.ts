@@ -14,8 +14,8 @@
 
 import type { Backing } from './arena';
 import {
+  alignmentFor,
   booleanOption,
-  checkAlignment,
   checkLength,
   checkPositive,
   checkType,
@@ -173,8 +173,7 @@ export class Pool<T extends TypedArray> implements Disposable {
     }
     const { initialCapacity = DEFAULT_CAPACITY, alignment, zero = false } = options;
     const chunkSlots = checkPositive(initialCapacity, 'initialCapacity');
-    const align =
-      alignment === undefined ? elementSize : max(checkAlignment(alignment), elementSize);
+    const align = alignmentFor(alignment, elementSize, 1);
     if (typeof zero !== 'boolean') {
       throw codedError(
         'ERR_INVALID_ARG_TYPE',

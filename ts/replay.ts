@@ -18,7 +18,7 @@
 
 import { alignedAlloc, alignedFree } from './aligned';
 import {
-  checkAlignment,
+  alignmentFor,
   checkType,
   codedError,
   describe,
@@ -57,7 +57,6 @@ import {
 
 import native = require('./native');
 
-const DEFAULT_ALIGN: number = native.DEFAULT_ALIGNMENT;
 /** A free in the op list is the tensor's index, complemented; an allocation is its index. */
 const FREE = -1;
 
@@ -280,13 +279,15 @@ export class PlannedPass implements Disposable, PassMemory {
     const step = this.#step;
     const slot = this.#allocs[step];
     // The common case in a few compares: the planned tensor, of this type and length, at the
-    // planned alignment (the default one, or the one asked, raised to the element size). A step
-    // past the ops, between runs, or a free's has no slot and takes the slow path.
+    // planned alignment (the default one, or exactly the one planned: a planned alignment is
+    // valid and at least the element size, so `alignmentFor` would return it unchanged). Any
+    // other alignment, a step past the ops, between runs, or a free's takes the slow path,
+    // which applies the rule in full.
     if (
       slot !== undefined &&
       slot.type === type &&
       slot.length === length &&
-      (alignment === undefined ? slot.defaulted : slot.alignment === slot.aligned(alignment))
+      (alignment === undefined ? slot.defaulted : alignment === slot.alignment)
     ) {
       this.#step = step + 1;
       return slot.view as T;
@@ -314,7 +315,7 @@ export class PlannedPass implements Disposable, PassMemory {
         `length must be a number; received ${describe(length)}`,
       );
     }
-    const align = max(alignment === undefined ? DEFAULT_ALIGN : checkAlignment(alignment), size);
+    const align = alignmentFor(alignment, size);
     const asked = `${typeName(type)}(${length}) aligned to ${align}`;
     const index = step < this.#steps ? (this.#ops[step] as number) : undefined;
     if (index === undefined || index < 0) {
@@ -332,7 +333,7 @@ export class PlannedPass implements Disposable, PassMemory {
     // A tensor planned from lifetimes alone gets its view at its first use, of the type asked;
     // the next runs that ask the same take the hot path.
     if (slot.type !== type) slot.assign(type, this.#cut(this.#shared, type, index));
-    slot.defaulted = align === max(DEFAULT_ALIGN, size);
+    slot.defaulted = align === alignmentFor(undefined, size);
     this.#step = step + 1;
     return slot.view as T;
   }
@@ -492,8 +493,6 @@ class Slot {
   readonly alignment: number;
   /** Whether `alignment` is the one a call without `alignment` gets. */
   defaulted: boolean;
-  /** The element size of `type` (1 until it has one). */
-  #size = 1;
 
   constructor(
     type: TypedArrayConstructor<TypedArray> | undefined,
@@ -504,20 +503,14 @@ class Slot {
     this.view = view;
     this.length = view === undefined ? undefined : lengthOf(view);
     this.alignment = alignment;
-    this.#size = type === undefined ? 1 : (elementSize(type) as number);
-    this.defaulted = type !== undefined && alignment === max(DEFAULT_ALIGN, this.#size);
-  }
-
-  /** `alignment` raised to the element size, as an allocation asking it gets. */
-  aligned(alignment: number): number {
-    return max(alignment, this.#size);
+    this.defaulted =
+      type !== undefined && alignment === alignmentFor(undefined, elementSize(type) as number);
   }
 
   assign(type: TypedArrayConstructor<TypedArray>, view: TypedArray): void {
     this.type = type;
     this.view = view;
     this.length = lengthOf(view);
-    this.#size = elementSize(type) as number;
   }
 }
 

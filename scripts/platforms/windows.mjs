@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { run } from '../runtimes/build.mjs';
+import { debugBuildArgs, run } from '../runtimes/build.mjs';
 import { CACHE, fetchRuntime, REPO } from '../runtimes/fetch.mjs';
 
 export const WINE = '/usr/lib/wine/wine64';
@@ -97,23 +97,14 @@ export function underWine(nodeExe, args, env) {
 /** Tries an MSVC build with cargo-xwin; returns the first line that says why it failed. */
 export function msvcAttempt(target, env) {
   const result = spawnSync(
-    'npx',
-    [
-      'napi',
-      'build',
-      '--platform',
-      '--target',
-      target,
-      '-x',
-      '--manifest-path',
-      'crates/node/Cargo.toml',
-      '--package-json-path',
-      'package.json',
-      '--output-dir',
-      path.join(CACHE, 'build', target),
-      '--no-js',
-    ],
-    { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 },
+    'npm',
+    debugBuildArgs(target, path.join(CACHE, 'build', target), ['-x']),
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 300_000,
+    },
   );
   if (result.status === 0) return null;
   const output = `${result.stdout}\n${result.stderr}`;

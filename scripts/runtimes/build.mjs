@@ -23,32 +23,23 @@ export function run(command, args, env = {}) {
 }
 
 /**
- * Builds the addon (debug) for `target` with `napi build` and the extra `flags` (`-x` for
- * cargo-zigbuild), and returns the path of the `.node` file (beside binding.js if
- * `besideLoader`).
+ * The arguments of `npm` for a debug build of the addon for `target` into `out`, with no loader:
+ * package.json's `build:debug` (the one place of the `napi build` flags), its output directory
+ * and loader overridden (the last of a repeated option wins), and the extra `flags` (`-x` for
+ * cargo-zigbuild, cargo-xwin for MSVC). The types go to `out` too: `--dts` is relative to it.
+ */
+export function debugBuildArgs(target, out, flags = []) {
+  return ['run', 'build:debug', '--', '--target', target, ...flags, '--output-dir', out, '--no-js'];
+}
+
+/**
+ * Builds the addon (debug) for `target` with the extra `flags` (see `debugBuildArgs`), and
+ * returns the path of the `.node` file (beside binding.js if `besideLoader`).
  */
 export function crossBuild(target, flags = [], env = {}, besideLoader = false) {
   const out = path.join(CACHE, 'build', target);
   const started = Date.now();
-  run(
-    'npx',
-    [
-      'napi',
-      'build',
-      '--platform',
-      '--target',
-      target,
-      ...flags,
-      '--manifest-path',
-      'crates/node/Cargo.toml',
-      '--package-json-path',
-      'package.json',
-      '--output-dir',
-      out,
-      '--no-js',
-    ],
-    env,
-  );
+  run('npm', debugBuildArgs(target, out, flags), env);
   const built = readdirSync(out).find((file) => file.endsWith('.node'));
   if (!built) throw new Error(`napi build wrote no .node file to ${out}`);
   console.log(`built ${built} in ${Math.round((Date.now() - started) / 1000)} s`);
