@@ -282,7 +282,7 @@ export interface ErrorCodeEntry {
 }
 
 /**
- * Every error code the package throws, with the class it is thrown as: the core's one list,
+ * Every error code the package throws, with the class it is thrown as: the one list,
  * which the facade's `ErrorCode` union and the README's table are checked against.
  */
 export declare function errorCodes(): Array<ErrorCodeEntry>

@@ -80,7 +80,7 @@ function addressOf(target: ArrayBufferLike | ArrayBufferView): bigint {
   return SafeBigInt(offset);
 }
 
-/** Every error code, with its class: the core's one list. */
+/** Every error code, with its class: the one list (`crates/codes`). */
 function errorCodes(): { code: string; class: 'Error' | 'TypeError' | 'RangeError' }[] {
   const codes = errorCodeList();
   const out = list<{ code: string; class: 'Error' | 'TypeError' | 'RangeError' }>();

@@ -20,8 +20,9 @@
 use std::sync::Arc;
 
 use lightwatch_memory::{
-    next_block_size, ArenaOptions, ErrorCode, ResetMode, Retained, BLOCK_ALIGNMENT, MAX_ALIGNMENT,
+    next_block_size, ArenaOptions, ResetMode, Retained, BLOCK_ALIGNMENT, MAX_ALIGNMENT,
 };
+use lightwatch_memory_codes::ErrorCode;
 use napi::bindgen_prelude::{ToNapiValue, Unknown};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;

@@ -38,7 +38,7 @@ mod tags;
 
 use std::ptr;
 
-use lightwatch_memory::ErrorCode;
+use lightwatch_memory_codes::ErrorCode;
 use napi::bindgen_prelude::{BigInt, Float64Array, Unknown};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
