@@ -1,5 +1,5 @@
 // Runs the ava suite with LeakSanitizer (the ASan runtime preloaded into node) over a debug
-// build of the addon, then fails if any leak report has a frame in the addon.
+// build of the addon (with the test build's exports, which the suite calls), then fails if any leak report has a frame in the addon.
 //
 // Why a filter and not only a suppression file: an allocation made by the addon is always called
 // from Node/V8 frames (N-API callbacks, builtins), so suppressing `v8::` or `node::` frames would
@@ -52,6 +52,8 @@ const build = spawnSync(
     'napi',
     'build',
     '--platform',
+    '--features',
+    'test-exports',
     '--manifest-path',
     'crates/node/Cargo.toml',
     '--output-dir',
