@@ -1,8 +1,9 @@
 //! The arena: bump allocation over a chain of owned blocks, reset in O(1), scopes that free
 //! what they claimed, no per-allocation bookkeeping.
 //!
-//! Long because the arena is one type: its allocation, reset, scope and checkpoint methods share
-//! the chain's cell, and their unit tests sit beside them.
+//! One file because the arena is one type: its allocation, reset, scope and checkpoint methods
+//! all go through the chain's one cell. Its tests are in `tests/all/arena.rs`, with the rules it
+//! shares with the other allocators in `tests/all/alignment.rs` and `limits.rs`.
 //!
 //! Design note: every decision (where a claim goes, growth, what a reset keeps, where a scope
 //! rewinds to) is [`Chain`]'s, which does arithmetic on addresses; [`Arena`] owns the blocks and
