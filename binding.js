@@ -835,18 +835,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.__ArenaRuleForTests = nativeBinding.__ArenaRuleForTests
-module.exports.ArenaRule = nativeBinding.ArenaRule
-module.exports.__PoolRuleForTests = nativeBinding.__PoolRuleForTests
-module.exports.PoolRule = nativeBinding.PoolRule
 module.exports.NativeAligned = nativeBinding.NativeAligned
 module.exports.NativeArena = nativeBinding.NativeArena
 module.exports.NativePool = nativeBinding.NativePool
 module.exports.NativeShared = nativeBinding.NativeShared
 module.exports.PlanCancel = nativeBinding.PlanCancel
-module.exports.__liveRegionsForTests = nativeBinding.__liveRegionsForTests
-module.exports.__panicForTests = nativeBinding.__panicForTests
-module.exports.__simulatedCageRefusals = nativeBinding.__simulatedCageRefusals
 module.exports.addressOf = nativeBinding.addressOf
 module.exports.AVX2_ALIGNMENT = nativeBinding.AVX2_ALIGNMENT
 module.exports.AVX512_ALIGNMENT = nativeBinding.AVX512_ALIGNMENT

@@ -1,7 +1,8 @@
 // The bad-input matrix: every public function and constructor, called with every kind of wrong
 // argument. Each row checks the error's class and code, that the objects' counters did not move,
 // and that the objects still work afterwards.
-// Long because the matrix is one table: splitting it by type would repeat its row checker.
+// One file because the matrix is one table with one row checker: split by type, each part
+// would repeat the checker.
 import test from 'ava';
 import { MAX_VIEW_LENGTH } from '../ts/errors';
 import {

@@ -1,5 +1,6 @@
-// One source of truth: the constants and the error codes are the Rust core's. The facade's
-// copies, the README's error table and every code written in the sources are held to it here.
+// One source of truth: the constants are the Rust core's, the error codes the Rust bindings'
+// (crates/codes). The facade's copies, the README's error table and every code written in the
+// sources are held to it here.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -37,12 +38,12 @@ test("the constants are the core's, exported through the binding", (t) => {
   );
 });
 
-test("the facade's error codes are the core's list, with the same classes", (t) => {
+test("the facade's error codes are the bindings' list, with the same classes", (t) => {
   const core = native.errorCodes().map(({ code, class: kind }) => [code, kind]);
   t.deepEqual(Object.entries(memory.ERROR_CODES), core);
 });
 
-test("the README's error table lists exactly the core's codes, with their classes", (t) => {
+test("the README's error table lists exactly the bindings' codes, with their classes", (t) => {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
   const rows = [...readme.matchAll(/^\| `(ERR_[A-Z_]+)` \| `(\w+)` \|/gm)].map((m) => [m[1], m[2]]);
   const core = native.errorCodes().map(({ code, class: kind }) => [code, kind]);
@@ -66,13 +67,15 @@ test('no source throws a code that is not in the list', (t) => {
   const listed = new Set(native.errorCodes().map(({ code }) => code));
   const written = [
     ...codesIn(path.join(root, 'crates', 'memory', 'src'), '.rs'),
+    ...codesIn(path.join(root, 'crates', 'codes', 'src'), '.rs'),
     ...codesIn(path.join(root, 'crates', 'node', 'src'), '.rs'),
+    ...codesIn(path.join(root, 'crates', 'wasm', 'src'), '.rs'),
     ...codesIn(path.join(root, 'ts'), '.ts'),
   ];
   t.true(written.length > 10, 'the scan finds the codes');
   for (const [code, file] of written) t.true(listed.has(code), `${code} in ${file}`);
-  // The binding throws only `ErrorCode` values (its `throw` takes nothing else), and the core's
-  // tests check that `ErrorCode::ALL` names every variant.
+  // The binding throws only `ErrorCode` values (its `throw` takes nothing else), and the codes
+  // crate's tests check that `ErrorCode::ALL` names every variant.
 });
 
 test('the same error says the same thing on both sides', (t) => {

@@ -17,7 +17,7 @@ import {
 } from '../ts/index';
 import { slotOf } from '../ts/pool';
 
-import native = require('../ts/native');
+import { hasTestExports, binding as testBinding } from './test-binding';
 
 const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? 300);
 
@@ -107,7 +107,7 @@ interface Live {
 /** One arena and the core's rule beside it. */
 class ArenaPair {
   readonly arena: Arena;
-  readonly rule: InstanceType<typeof native.__ArenaRuleForTests>;
+  readonly rule: InstanceType<typeof testBinding.__ArenaRuleForTests>;
   /** Open scopes, outermost first, with the rule's checkpoint for each. */
   scopes: { scope: Scope; checkpoint: number }[] = [];
   live: Live[] = [];
@@ -116,7 +116,7 @@ class ArenaPair {
   constructor(readonly config: (typeof ARENAS)[number]) {
     this.arena = new Arena(config.capacity, config.options);
     const options = config.options as { growable?: boolean; maxCapacity?: number };
-    this.rule = new native.__ArenaRuleForTests(
+    this.rule = new testBinding.__ArenaRuleForTests(
       blockMisalignments(this.arena)[0] as number,
       config.capacity,
       options.growable ?? false,
@@ -209,7 +209,7 @@ class ArenaPair {
 class PoolPair {
   readonly pool = new Pool(Uint8Array, 8, { initialCapacity: 3 });
   readonly other = new Pool(Uint8Array, 8, { initialCapacity: 1 });
-  readonly rule = new native.__PoolRuleForTests(3);
+  readonly rule = new testBinding.__PoolRuleForTests(3);
   /** Views with the rule's handle for each: live, freed, and from before the last clear. */
   live: [Uint8Array, number][] = [];
   freed: [Uint8Array, number][] = [];
@@ -295,40 +295,43 @@ function checkDisjoint(pairs: ArenaPair[]): void {
   }
 }
 
-test(`the facade follows the core's arena and pool rules, step by step (${memoryBacking()} backing)`, (t) => {
-  const baseline = memoryStats();
-  let runs = 0;
-  let steps = 0;
-  fc.assert(
-    fc.property(fc.array(op, { minLength: 1, maxLength: 120, size: 'max' }), (ops) => {
-      runs++;
-      const pairs = ARENAS.map((config) => new ArenaPair(config));
-      const pool = new PoolPair();
-      let stamp = 0;
-      try {
-        for (const o of ops) {
-          if (o.kind === 'alloc') {
-            stamp = (stamp % 250) + 1;
-            (pairs[o.arena] as ArenaPair).alloc(o.size, 2 ** o.alignLog2, stamp);
-          } else if (o.kind === 'scope') (pairs[o.arena] as ArenaPair).open();
-          else if (o.kind === 'close') (pairs[o.arena] as ArenaPair).close(o.pick);
-          else if (o.kind === 'reset') (pairs[o.arena] as ArenaPair).reset(o.mode);
-          else pool.apply(o);
-          for (const [index, pair] of pairs.entries()) pair.check(index);
-          pool.check();
-          checkDisjoint(pairs);
-          steps++;
+(hasTestExports ? test : test.skip)(
+  `the facade follows the core's arena and pool rules, step by step (${memoryBacking()} backing)`,
+  (t) => {
+    const baseline = memoryStats();
+    let runs = 0;
+    let steps = 0;
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 120, size: 'max' }), (ops) => {
+        runs++;
+        const pairs = ARENAS.map((config) => new ArenaPair(config));
+        const pool = new PoolPair();
+        let stamp = 0;
+        try {
+          for (const o of ops) {
+            if (o.kind === 'alloc') {
+              stamp = (stamp % 250) + 1;
+              (pairs[o.arena] as ArenaPair).alloc(o.size, 2 ** o.alignLog2, stamp);
+            } else if (o.kind === 'scope') (pairs[o.arena] as ArenaPair).open();
+            else if (o.kind === 'close') (pairs[o.arena] as ArenaPair).close(o.pick);
+            else if (o.kind === 'reset') (pairs[o.arena] as ArenaPair).reset(o.mode);
+            else pool.apply(o);
+            for (const [index, pair] of pairs.entries()) pair.check(index);
+            pool.check();
+            checkDisjoint(pairs);
+            steps++;
+          }
+        } finally {
+          for (const pair of pairs) pair.arena.dispose();
+          pool.pool.dispose();
+          pool.other.dispose();
         }
-      } finally {
-        for (const pair of pairs) pair.arena.dispose();
-        pool.pool.dispose();
-        pool.other.dispose();
-      }
-    }),
-    { numRuns: RUNS, seed: Number(process.env.FC_SEED ?? 20261201) },
-  );
-  t.is(runs, RUNS, 'every run ran');
-  t.true(steps >= RUNS, 'every run checked at least one step');
-  t.deepEqual(memoryStats(), baseline, 'everything was freed');
-  t.log(`differential: ${runs} runs, ${steps} operations checked against the core`);
-});
+      }),
+      { numRuns: RUNS, seed: Number(process.env.FC_SEED ?? 20261201) },
+    );
+    t.is(runs, RUNS, 'every run ran');
+    t.true(steps >= RUNS, 'every run checked at least one step');
+    t.deepEqual(memoryStats(), baseline, 'everything was freed');
+    t.log(`differential: ${runs} runs, ${steps} operations checked against the core`);
+  },
+);

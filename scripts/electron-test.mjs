@@ -16,6 +16,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { buildTestAddon } from './test-addon.mjs';
+
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
@@ -71,7 +73,8 @@ part(
   120_000,
 );
 
-// 2. The ava suite, with Electron running as Node.
+// 2. The ava suite, with Electron running as Node, on the test build (ava.config.mjs).
+buildTestAddon();
 const avaCli = path.join(path.dirname(require.resolve('ava')), 'cli.mjs');
 part('the ava suite inside Electron (ELECTRON_RUN_AS_NODE)', electron, [avaCli, ...avaArgs], {
   ELECTRON_RUN_AS_NODE: '1',

@@ -1,5 +1,5 @@
 // Runs the ava suite with LeakSanitizer (the ASan runtime preloaded into node) over a debug
-// build of the addon, then fails if any leak report has a frame in the addon.
+// build of the addon (with the test build's exports, which the suite calls), then fails if any leak report has a frame in the addon.
 //
 // Why a filter and not only a suppression file: an allocation made by the addon is always called
 // from Node/V8 frames (N-API callbacks, builtins), so suppressing `v8::` or `node::` frames would
@@ -46,12 +46,14 @@ if (runtime === null) {
 
 const out = path.join(root, 'target', 'leak-check');
 mkdirSync(out, { recursive: true });
-// package.json's build:debug (the one place of the `napi build` flags), into `out` with no loader
-// (the last of a repeated option wins; its types go to `out` too, `--dts` being relative to it).
-const build = spawnSync('npm', ['run', 'build:debug', '--', '--output-dir', out, '--no-js'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+// package.json's build:debug (the one place of the `napi build` flags) with the test-only exports
+// the suite needs, into `out` with no loader (the last of a repeated option wins; its types go to
+// `out` too, `--dts` being relative to it).
+const build = spawnSync(
+  'npm',
+  ['run', 'build:debug', '--', '--features', 'test-exports', '--output-dir', out, '--no-js'],
+  { cwd: root, stdio: 'inherit' },
+);
 if (build.status !== 0) process.exit(build.status ?? 1);
 const addon = readdirSync(out).find((f) => f.endsWith('.node'));
 if (!addon) {

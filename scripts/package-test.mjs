@@ -359,6 +359,24 @@ check(
   },
 );
 
+check('the published addon and binding.d.ts have none of the test-only exports', async () => {
+  // The names the test build adds (`--features test-exports`), as __test__/test-exports.d.ts
+  // declares them for the tests.
+  const declared = readFileSync(path.join(repo, '__test__', 'test-exports.d.ts'), 'utf8');
+  const testOnly = [
+    ...declared.matchAll(/^export (?:declare )?(?:class|function|const|type|interface) (\w+)/gm),
+  ].map((match) => match[1]);
+  assert.ok(testOnly.includes('__panicForTests'), 'the test-only names are read');
+  const { addonNames } = await runs.require;
+  assert.ok(addonNames.includes('createArena'), 'the addon was loaded');
+  const types = readFileSync(path.join(installed, 'binding.d.ts'), 'utf8');
+  const found = testOnly.filter(
+    (name) => addonNames.includes(name) || new RegExp(`\\b${name}\\b`).test(types),
+  );
+  assert.deepEqual(found, []);
+  return `${addonNames.length} exports of the addon, none of ${testOnly.length} test-only names`;
+});
+
 check('(b) import from ESM gives the same objects as require()', async () => {
   const result = await runs.import;
   const problems = exportProblems(result.names);

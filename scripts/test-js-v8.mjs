@@ -51,6 +51,8 @@ const BACKING_DEPENDENT = {
 };
 
 const BACKING_INDEPENDENT = {
+  'bench-cli.spec.ts':
+    "npm run bench's command line: --help and what it writes; no case of the suite runs",
   'codes.spec.ts': "constants and error codes against the core's list and the README: no block",
   'demo.spec.ts':
     'the MLP arithmetic over arena, pool and aligned memory, whose behaviour on each backing ' +
@@ -65,6 +67,8 @@ const BACKING_INDEPENDENT = {
   'plan-search.spec.ts':
     "the planner's budgets, proofs and background planning: numbers in, numbers out; the " +
     'recording it uses is what plan.spec.ts covers',
+  'test-exports.spec.ts':
+    'the declaration files of the release and the test build: text, no block is made',
   'region.spec.ts':
     "arenas and passes in the caller's memory: no block of ours, whatever the backing",
   'replay.spec.ts':

@@ -23,7 +23,7 @@ import native = require('./native');
 
 /**
  * Every stable `code` this package throws, with the class it is thrown as. The one list is the
- * Rust core's (`ErrorCode` in `crates/memory/src/error.rs`): the package's tests hold this copy,
+ * Rust bindings' (`ErrorCode` in `crates/codes/src/code.rs`): the package's tests hold this copy,
  * which TypeScript needs for the {@link ErrorCode} type, and the README's table to it.
  */
 export const ERROR_CODES = {

@@ -2,7 +2,8 @@
  * Memory plans: record a pass once, plan its memory near the lower bound, replay it with no
  * allocation at all.
  *
- * Long because recording, the planner's calls and the JSON round trip share the plan's checks.
+ * One module because recording, the planner's calls and the JSON round trip share the plan's
+ * checks (what a recorded tensor may be, and what a saved plan must hold).
  *
  * A bump arena holds every tensor of a pass until `reset`, so it needs the *sum* of their sizes;
  * the pass never has more than its *peak* of live tensors at once. Native engines plan the

@@ -31,7 +31,7 @@ import {
   type Scope,
 } from '../../ts/index';
 
-import native = require('../../ts/native');
+import { hasTestExports, binding as testBinding } from '../test-binding';
 
 import { bufferLengthOf, byteLengthOf, TYPED_ARRAY_PROTOTYPE } from './tamper';
 
@@ -784,7 +784,10 @@ function describeRange(range: Range): object {
 }
 
 function check(world: World, violations: string[]): void {
-  const regions = memoryBacking() === 'native' ? native.__liveRegionsForTests() : undefined;
+  const regions =
+    memoryBacking() === 'native' && hasTestExports
+      ? testBinding.__liveRegionsForTests()
+      : undefined;
   const ranges: Range[] = [];
   const kept: Handed[] = [];
   for (const handed of world.handed) {

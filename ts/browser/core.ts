@@ -7,10 +7,10 @@
  * the builtins used to read its memory and messages are captured when this module loads, so the
  * answers the backend acts on come from the core, not from the realm.
  *
- * A refusal is a negative result, `-(1 + i)` for the core's `ErrorCode::ALL[i]`, with its message
- * left in the module's memory: {@link call} turns it into the package's coded error, with the
- * core's words, as the native binding throws it. (Made here, from the core's list of codes and
- * classes, not with `errors.ts`: the facade's modules load this one through `native.ts`.)
+ * A refusal is a negative result, `-(1 + i)` for `ErrorCode::ALL[i]` (`crates/codes`), with its
+ * message left in the module's memory: {@link call} turns it into the package's coded error, with
+ * the core's words, as the native binding throws it. (Made here, from the module's list of codes
+ * and classes, not with `errors.ts`: the facade's modules load this one through `native.ts`.)
  * @internal
  * @module
  */
@@ -171,7 +171,7 @@ function message(target: CoreExports): string {
   return reflectApply(decode, decoder, [bytes]) as string;
 }
 
-/** One code of the core's list, with its class. */
+/** One code of the one list, with its class. */
 export interface CodeEntry {
   code: string;
   class: 'Error' | 'TypeError' | 'RangeError';
@@ -179,7 +179,7 @@ export interface CodeEntry {
 
 let codeList: CodeEntry[] | undefined;
 
-/** The core's one list of codes (`ErrorCode::ALL`), read once. */
+/** The one list of codes (`ErrorCode::ALL`, `crates/codes`), read once. */
 export function errorCodeList(): CodeEntry[] {
   if (codeList !== undefined) return codeList;
   const target = loaded();

@@ -80,7 +80,7 @@ function addressOf(target: ArrayBufferLike | ArrayBufferView): bigint {
   return SafeBigInt(offset);
 }
 
-/** Every error code, with its class: the core's one list. */
+/** Every error code, with its class: the one list (`crates/codes`). */
 function errorCodes(): { code: string; class: 'Error' | 'TypeError' | 'RangeError' }[] {
   const codes = errorCodeList();
   const out = list<{ code: string; class: 'Error' | 'TypeError' | 'RangeError' }>();
@@ -94,17 +94,8 @@ function errorCodes(): { code: string; class: 'Error' | 'TypeError' | 'RangeErro
 // The list is read now, before any user code runs.
 errorCodeList();
 
-/** What the facade uses of the binding (its test-only exports are not here). */
-type Backend = Omit<
-  typeof binding,
-  | '__ArenaRuleForTests'
-  | '__PoolRuleForTests'
-  | '__liveRegionsForTests'
-  | '__panicForTests'
-  | '__simulatedCageRefusals'
-  | '__napiBindingTarget'
-  | 'memoryBacking'
-> & {
+/** What the facade uses of the binding (the test build's extra exports are not in its types). */
+type Backend = Omit<typeof binding, '__napiBindingTarget' | 'memoryBacking'> & {
   readonly MAX_VIEW_LENGTH: number;
   memoryBacking(): 'native' | 'v8' | 'js';
 };

@@ -1,8 +1,8 @@
 //! Aligned allocation: an owned [`AlignedBlock`], and the spec's C-style free functions
 //! ([`aligned_alloc`], [`aligned_free`], [`aligned_new`], [`aligned_delete`]).
 //!
-//! Long because the owned block and the spec's four C-style functions share one layout rule, and
-//! each carries its `# Safety` contract in full.
+//! One file because the owned block and the spec's four C-style functions share one layout rule
+//! ([`layout`]); each function states its `# Safety` contract in full.
 //!
 //! Design note: every allocation goes through `std::alloc` with an explicit [`Layout`], so the
 //! platform specifics (`posix_memalign`, `_aligned_malloc`) stay std's job. The spec's

@@ -1,8 +1,9 @@
 //! The rules of an arena over a chain of blocks: where a claim goes, when and by how much the
 //! chain grows, where a scope rewinds to, and what a reset keeps.
 //!
-//! Long because the rule is one piece: claims, growth, checkpoints and the three reset modes
-//! share the chain's cursor, and its unit tests sit beside it.
+//! One file because the rule is one piece: claims, growth, checkpoints and the three reset modes
+//! all move the chain's one cursor. Its tests are in `tests/all/` (`chain.rs`, `checkpoint.rs`,
+//! `growth.rs`, `reset.rs`).
 //!
 //! Design note: [`Chain`] is arithmetic on [`Region`]s and touches no memory, like [`Bump`], so
 //! one rule serves [`crate::Arena`] (which owns its blocks), the Node binding (whose blocks may be

@@ -29,7 +29,7 @@ pub use chain::{
     next_block_size, ArenaOptions, Chain, Checkpoint, Claim, ResetMode, Retained, Step,
     BLOCK_ALIGNMENT,
 };
-pub use error::{AllocError, ErrorClass, ErrorCode};
+pub use error::AllocError;
 pub use plan::{
     replayed_lifetimes, Fit, Lifetime, Order, Plan, PlanError, PlanOptions, Planner, Techniques,
 };

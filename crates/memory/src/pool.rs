@@ -1,7 +1,7 @@
 //! The pool: fixed-size slots in chunks, handed out and taken back in O(1) through a free list.
 //!
-//! Long because the free list, chunk growth and the handle checks are one state; most of the
-//! length is the contracts in the doc comments.
+//! One file because the free list, chunk growth and the handle checks are one state, which every
+//! method reads and changes; the handles and the chunk layout rules are `slot.rs`.
 //!
 //! Design note: slots are addressed by [`Slot`] handles (pool id, index, generation) rather than
 //! bare pointers, so that a double free or a handle from another pool is detected in O(1) with no

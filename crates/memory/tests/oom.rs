@@ -1,8 +1,8 @@
 //! Out-of-memory paths, driven by a global allocator that refuses requests on demand.
 //!
-//! Long because the failing allocator is global to its test binary: every type's out-of-memory
-//! paths (aligned blocks, the arena's growth and resets, the pool's growth) live in this one
-//! file, apart from `tests/all`, whose tests must never see a refusal.
+//! A test binary of its own because the failing allocator is global to its binary: every type's
+//! out-of-memory paths (aligned blocks, the arena's growth and resets, the pool's growth) are
+//! here, apart from `tests/all`, whose tests must never see a refusal.
 //!
 //! The switch is a per-thread budget (libtest runs each test on its own thread), so tests cannot
 //! race on it and the harness's own allocations on other threads are never refused. Inside a

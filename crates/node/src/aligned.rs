@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use lightwatch_memory::ErrorCode;
+use lightwatch_memory_codes::ErrorCode;
 use napi::bindgen_prelude::{ToNapiValue, Unknown};
 use napi::Env;
 use napi_derive::napi;

@@ -20,8 +20,9 @@
 use std::sync::Arc;
 
 use lightwatch_memory::{
-    next_block_size, ArenaOptions, ErrorCode, ResetMode, Retained, BLOCK_ALIGNMENT, MAX_ALIGNMENT,
+    next_block_size, ArenaOptions, ResetMode, Retained, BLOCK_ALIGNMENT, MAX_ALIGNMENT,
 };
+use lightwatch_memory_codes::ErrorCode;
 use napi::bindgen_prelude::{ToNapiValue, Unknown};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
@@ -427,10 +428,10 @@ impl NativeArena {
         for old in self.blocks.drain(keep..) {
             result = result.and(old.release(env));
         }
-        let mut out = Vec::new();
-        for block in &self.blocks {
-            let renewed = block.renew(env, true)?;
-            out.push(block::parts(env, None, block, renewed)?);
+        let renewed = block::renew_all(env, &self.blocks)?;
+        let mut out = Vec::with_capacity(renewed.len() + 1);
+        for (block, buffer) in self.blocks.iter().zip(renewed) {
+            out.push(block::parts(env, None, block, buffer)?);
         }
         if let Some((block, buffer)) = fresh {
             out.push(block::parts(env, None, &block, buffer)?);

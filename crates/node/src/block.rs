@@ -695,6 +695,16 @@ pub(crate) fn reserve_one(env: &Env, list: &mut Vec<Arc<Block>>, bytes: usize) -
     })
 }
 
+/// Renews every block of a list at once (an arena's reset, a pool's clear), in order, and
+/// returns their fresh base buffers. Checks them all first, so that one whose buffer was
+/// transferred away refuses the whole call before any block changed.
+pub(crate) fn renew_all(env: &Env, blocks: &[Arc<Block>]) -> napi::Result<Vec<sys::napi_value>> {
+    for block in blocks {
+        block.check_usable(env)?;
+    }
+    blocks.iter().map(|block| block.renew(env, true)).collect()
+}
+
 /// `{ handle, buffer, start, misalignment, size, backing }`: what the facade needs to cut views
 /// from a new block (`handle` is null for a block of an existing handle).
 pub(crate) fn parts(

@@ -4,7 +4,7 @@
 
 use std::ptr;
 
-use lightwatch_memory::ErrorCode;
+use lightwatch_memory_codes::ErrorCode;
 use napi::{sys, Env};
 
 use crate::error;

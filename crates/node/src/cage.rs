@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use napi::sys;
-use napi_derive::napi;
 
 /// Calls refused by the simulation, for the tests: one means the switch happened at the first
 /// block and nothing asked for an external buffer after it.
@@ -55,8 +54,8 @@ pub(crate) unsafe fn create_external_arraybuffer(
 }
 
 /// How many external buffers the simulated cage refused in this process (0 when the simulation
-/// is off). Test-only, not part of the API.
-#[napi(catch_unwind, js_name = "__simulatedCageRefusals")]
-pub fn simulated_cage_refusals() -> u32 {
+/// is off): for the tests (`test_exports`).
+#[cfg(feature = "test-exports")]
+pub(crate) fn refusals() -> u32 {
     REFUSED.load(Ordering::Relaxed)
 }

@@ -1,14 +1,16 @@
 //! Turning failures into JavaScript exceptions with a stable `code`.
 //!
-//! Every code comes from the core's one list (`lightwatch_memory::ErrorCode`), which also says
-//! the class each is thrown as, and every message of a core error is its `Display` text, the same
+//! Every code comes from the one list (`lightwatch_memory_codes::ErrorCode`, shared with the
+//! WebAssembly layer), which also says the class each is thrown as and the code of each core
+//! error, and every message of a core error is its `Display` text, the same
 //! words the facade uses for the same error. Errors are thrown here with
 //! `napi_throw_{type,range}_error`, which take a `code`, and returned to napi-rs as
 //! `PendingException` so it does not throw a second, code-less error on top.
 
 use std::ffi::CString;
 
-use lightwatch_memory::{AllocError, ErrorClass, ErrorCode, PlanError};
+use lightwatch_memory::{AllocError, PlanError};
+use lightwatch_memory_codes::{ErrorClass, ErrorCode};
 use napi::{sys, Env, Status};
 use napi_derive::napi;
 
@@ -47,13 +49,13 @@ pub(crate) fn throw(env: &Env, code: ErrorCode, message: &str) -> napi::Error {
 /// Throws the core's error, with its code and its message.
 #[cold]
 pub(crate) fn alloc_error(env: &Env, error: AllocError) -> napi::Error {
-    throw(env, error.code(), &error.to_string())
+    throw(env, ErrorCode::from(&error), &error.to_string())
 }
 
 /// Throws the planner's error, with its code and its message.
 #[cold]
 pub(crate) fn plan_error(env: &Env, error: PlanError) -> napi::Error {
-    throw(env, error.code(), &error.to_string())
+    throw(env, ErrorCode::from(&error), &error.to_string())
 }
 
 /// Throws `ERR_INVALID_STATE`: the binding was handed something the facade never passes.
@@ -117,7 +119,7 @@ pub struct ErrorCodeEntry {
     pub class: String,
 }
 
-/// Every error code the package throws, with the class it is thrown as: the core's one list,
+/// Every error code the package throws, with the class it is thrown as: the one list,
 /// which the facade's `ErrorCode` union and the README's table are checked against.
 #[napi(catch_unwind)]
 pub fn error_codes() -> Vec<ErrorCodeEntry> {

@@ -6,7 +6,9 @@
 //! calls, captured at load), `regions` and `tags` (what memory and which buffers are ours), `object` (values
 //! handed to JavaScript without running its setters), `cage` (the one call a memory cage
 //! refuses, with a test seam that refuses it), then one file per concept (`arena`, `pool`,
-//! `aligned`, `plan`), `stats` for `memoryStats()` and `error` for coded exceptions. The hot
+//! `aligned`, `plan`), `stats` for `memoryStats()` and `error` for coded exceptions. With the
+//! `test-exports` feature (the build the package's tests load, never the release one), `rules`
+//! and `test_exports` add what only the tests call. The hot
 //! paths (bump, free list) run in the TypeScript facade over those blocks, without crossing
 //! N-API; JavaScript never hands a buffer back to be ended or freed.
 //!
@@ -30,16 +32,19 @@ mod object;
 mod plan;
 mod pool;
 mod regions;
+#[cfg(feature = "test-exports")]
 mod rules;
 mod shared;
 mod sizes;
 mod stats;
 mod tags;
+#[cfg(feature = "test-exports")]
+mod test_exports;
 
 use std::ptr;
 
-use lightwatch_memory::ErrorCode;
-use napi::bindgen_prelude::{BigInt, Float64Array, Unknown};
+use lightwatch_memory_codes::ErrorCode;
+use napi::bindgen_prelude::{BigInt, Unknown};
 use napi::{sys, Env, JsValue};
 use napi_derive::napi;
 
@@ -143,25 +148,4 @@ pub fn address_of(env: &Env, target: Unknown<'_>) -> napi::Result<BigInt> {
         return Err(error::invalid_state(env, message));
     }
     Ok(BigInt::from(data as usize as u64))
-}
-
-/// The memory every live native block holds now, across all threads, in address order, as
-/// `[start, end, start, end, ...]` (addresses fit a double exactly: 48 bits): what the tamper
-/// tests check that no attached view reaches past. Not part of the API.
-#[napi(catch_unwind, js_name = "__liveRegionsForTests")]
-pub fn live_regions_for_tests() -> Float64Array {
-    let regions = regions::snapshot();
-    let mut pairs = Vec::with_capacity(2 * regions.len());
-    for region in regions {
-        pairs.push(region.address as f64);
-        pairs.push((region.address + region.len) as f64);
-    }
-    Float64Array::new(pairs)
-}
-
-/// Panics on purpose, so the test suite can prove that a panic in the binding becomes a
-/// JavaScript exception (`catch_unwind`) instead of aborting the process. Not part of the API.
-#[napi(catch_unwind, js_name = "__panicForTests")]
-pub fn panic_for_tests(message: String) {
-    panic!("{message}");
 }

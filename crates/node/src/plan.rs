@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lightwatch_memory::{replayed_lifetimes, ErrorCode, Lifetime, Plan, PlanError, PlanOptions};
+use lightwatch_memory::{replayed_lifetimes, Lifetime, Plan, PlanError, PlanOptions};
+use lightwatch_memory_codes::ErrorCode;
 use napi::bindgen_prelude::{AsyncTask, Float64Array, Uint8Array};
 use napi::{Env, Task};
 use napi_derive::napi;

@@ -71,14 +71,7 @@ impl NativePool {
     #[napi(catch_unwind, ts_return_type = "ArrayBuffer[]")]
     pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
         self.live(env)?;
-        for chunk in &self.chunks {
-            chunk.check_usable(env)?;
-        }
-        let fresh = self
-            .chunks
-            .iter()
-            .map(|chunk| chunk.renew(env, true))
-            .collect::<napi::Result<Vec<_>>>()?;
+        let fresh = block::renew_all(env, &self.chunks)?;
         let list = object::array(env, &fresh)?;
         // SAFETY: `list` is a live value of this call's scope.
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), list) })

@@ -50,7 +50,8 @@ fn overlaps(live: &BTreeMap<usize, usize>, region: Region) -> bool {
         .is_some_and(|(&address, &len)| address.saturating_add(len) > region.address)
 }
 
-/// A copy of the live regions, in address order (for the tests).
+/// A copy of the live regions, in address order (for the tests: `test_exports`).
+#[cfg(feature = "test-exports")]
 pub(crate) fn snapshot() -> Vec<Region> {
     live()
         .iter()

@@ -4,7 +4,8 @@
 //! because crossing N-API per allocation would double its cost. The package's differential test
 //! (`__test__/differential.spec.ts`) runs random operation sequences through the facade and,
 //! step by step, through these wrappers of the core's `Chain` and `Pool`, and requires the same
-//! offsets, figures and errors. Not part of the API: the names start with `__`.
+//! offsets, figures and errors. Not part of the API: the names start with `__`, and the module is
+//! only built with the `test-exports` feature.
 
 use lightwatch_memory::{
     ArenaOptions, Chain, Checkpoint, Pool, Region, ResetMode, Retained, Slot, Step,

@@ -149,7 +149,7 @@ fn kind_named(env: &Env, kind: &str) -> napi::Result<Kind> {
         "aligned" => Ok(Kind::Aligned),
         _ => Err(crate::error::throw(
             env,
-            lightwatch_memory::ErrorCode::InvalidArgValue,
+            lightwatch_memory_codes::ErrorCode::InvalidArgValue,
             &format!("kind must be 'arena', 'pool' or 'aligned'; received {kind}"),
         )),
     }

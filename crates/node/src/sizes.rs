@@ -89,7 +89,7 @@ pub fn reset_retained(
         _ => {
             return Err(crate::error::throw(
                 &env,
-                lightwatch_memory::ErrorCode::InvalidArgValue,
+                lightwatch_memory_codes::ErrorCode::InvalidArgValue,
                 &format!(
                     "mode must be 'retain', 'release' or {{ retainLimit: bytes }}; received {mode}"
                 ),

@@ -12,7 +12,8 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use lightwatch_memory::{replayed_lifetimes, ErrorCode, Lifetime, Plan, PlanOptions};
+use lightwatch_memory::{replayed_lifetimes, Lifetime, Plan, PlanOptions};
+use lightwatch_memory_codes::ErrorCode;
 
 use crate::granule::{plan_in_granules, Scaled};
 use crate::refusal::{answer, to_usize, Refusal};

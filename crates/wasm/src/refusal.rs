@@ -1,13 +1,14 @@
 //! Refusals: how an export says no without trapping, and the numbers it takes.
 //!
 //! A refusal is a negative result, `-(1 + i)` for the code `ErrorCode::ALL[i]` (so the one list
-//! of codes is the core's here too), and its message is the core's `Display` text, left in this
+//! of codes, `lightwatch-memory-codes`, is the binding's here too), and its message is the core's
+//! `Display` text, left in this
 //! module's memory for the caller to read (`message_ptr`, `message_len`) before its next call.
 
 use std::cell::RefCell;
 use std::fmt::Display;
 
-use lightwatch_memory::ErrorCode;
+use lightwatch_memory_codes::ErrorCode;
 
 thread_local! {
     /// The last refusal's message (or `error_codes`' list), as UTF-8.
@@ -29,21 +30,24 @@ impl Refusal {
         }
     }
 
-    /// The core's error, with its code and its words.
-    pub(crate) fn from_core(code: ErrorCode, error: &impl Display) -> Self {
-        Self::new(code, error.to_string())
+    /// The core's error, with the code it is thrown with and its words.
+    pub(crate) fn from_core<E: Display>(error: &E) -> Self
+    where
+        for<'a> ErrorCode: From<&'a E>,
+    {
+        Self::new(ErrorCode::from(error), error.to_string())
     }
 }
 
 impl From<lightwatch_memory::AllocError> for Refusal {
     fn from(error: lightwatch_memory::AllocError) -> Self {
-        Self::from_core(error.code(), &error)
+        Self::from_core(&error)
     }
 }
 
 impl From<lightwatch_memory::PlanError> for Refusal {
     fn from(error: lightwatch_memory::PlanError) -> Self {
-        Self::from_core(error.code(), &error)
+        Self::from_core(&error)
     }
 }
 
@@ -79,7 +83,7 @@ pub extern "C" fn message_len() -> f64 {
 }
 
 /// Leaves every code the package throws, with its class, in the message (`CODE Class` lines),
-/// and returns how many there are: the core's one list.
+/// and returns how many there are: the one list, the binding's too.
 #[no_mangle]
 pub extern "C" fn error_codes() -> f64 {
     let mut text = String::new();
@@ -179,7 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn the_codes_are_the_core_list() {
+    fn the_codes_are_the_one_list() {
         assert_eq!(error_codes(), ErrorCode::ALL.len() as f64);
         let text = last_message();
         assert!(text.starts_with("ERR_INVALID_ARG_TYPE TypeError\n"));

@@ -4,7 +4,8 @@
 //! `block.rs`), so a growing arena, a reset, a pool and an alignment check decide alike in the
 //! browser and in Node.
 
-use lightwatch_memory::{ArenaOptions, ErrorCode, ResetMode, Retained, MAX_ALIGNMENT};
+use lightwatch_memory::{ArenaOptions, ResetMode, Retained, MAX_ALIGNMENT};
+use lightwatch_memory_codes::ErrorCode;
 
 use crate::refusal::{answer, to_alignment, to_usize, Refusal};
 

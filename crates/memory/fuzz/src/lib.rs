@@ -1,8 +1,8 @@
 //! The operation interpreter shared by the fuzz target (`cargo fuzz run operations`) and the
 //! stable-toolchain long run (`cargo run --release --bin long-run`).
 //!
-//! Long because the interpreter and its model are one piece: every operation's arm checks the
-//! model's state that the others update (the growable arenas' part is in `growable.rs`).
+//! One file because the interpreter and its model are one piece: every operation's arm checks
+//! the model's state that the others update (the growable arenas' part is in `growable.rs`).
 //!
 //! Bytes become a sequence of operations over two arenas, two growable arenas with scopes and
 //! reset modes (`growable.rs`), a `Bump` over an arbitrary base, two pools and a set of aligned

@@ -3,19 +3,18 @@
 //! The planner's failures are about tensors and offsets, not about memory an allocator hands
 //! out, so they live here and not in [`AllocError`]; the two failures the planner shares with the
 //! allocators (an alignment that is not a power of two, memory the system refused) stay
-//! [`AllocError`]s, wrapped, so that they keep one message and one code everywhere.
+//! [`AllocError`]s, wrapped, so that they keep one message (and one code) everywhere.
 
 use core::fmt;
 
-use crate::{AllocError, ErrorCode};
+use crate::AllocError;
 
 /// Why a plan was refused.
 ///
-/// As with [`AllocError`], every variant carries the figures that explain it,
-/// [`PlanError::code`] is the stable code the JavaScript binding throws, and the `Display` text is
-/// the message it throws, word for word. A refused call plans nothing and changes nothing.
+/// As with [`AllocError`], every variant carries the figures that explain it, and the `Display`
+/// text is the message the JavaScript package throws, word for word. A refused call plans nothing
+/// and changes nothing. Not `#[non_exhaustive]`, for the reason [`AllocError`] is not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum PlanError {
     /// A failure shared with the allocators: [`AllocError::InvalidAlignment`] (a tensor's
     /// alignment is not a power of two up to the largest alignment) or
@@ -75,21 +74,6 @@ pub enum PlanError {
         /// The number of offsets.
         offsets: usize,
     },
-}
-
-impl PlanError {
-    /// The stable code the JavaScript binding throws for this error.
-    #[must_use]
-    pub const fn code(&self) -> ErrorCode {
-        match self {
-            Self::Alloc(error) => error.code(),
-            Self::InvalidLifetime { .. }
-            | Self::MisalignedOffset { .. }
-            | Self::OverlappingTensors { .. }
-            | Self::OffsetCount { .. } => ErrorCode::InvalidArgValue,
-            Self::PlanOverflow { .. } | Self::TooManyTensors { .. } => ErrorCode::OutOfRange,
-        }
-    }
 }
 
 impl From<AllocError> for PlanError {

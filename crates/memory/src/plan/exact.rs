@@ -41,8 +41,8 @@
 //! failure on one side is not retried against every plan of the other.
 //!
 //! Each technique is a flag of [`Techniques`], so its effect can be measured, and tested, alone.
-//! Long because a step and its undo change the same state (offsets, sections, witnesses, cuts,
-//! parts) and are one job; the schedule of questions that uses the search is `minimise.rs`.
+//! One file because a step and its undo change the same state (offsets, sections, witnesses,
+//! cuts, parts) and are one job; the schedule of questions that uses the search is `minimise.rs`.
 //! The search is iterative (an explicit stack, not recursion): its depth is the number of
 //! tensors, which would overflow a thread's stack on large inputs.
 

@@ -1,7 +1,7 @@
 //! A growable `Arena`: blocks of bumpalo's sizes, never past `max_capacity`, claims that never
 //! move, and counters that add up at every step.
 
-use lightwatch_memory::{AllocError, Arena, ArenaOptions, ErrorCode};
+use lightwatch_memory::{AllocError, Arena, ArenaOptions};
 
 use crate::helpers::KIB;
 
@@ -108,7 +108,6 @@ fn past_max_capacity_is_exhausted_with_max_capacity_and_changes_nothing() {
             max_capacity: Some(2 * KIB)
         }
     );
-    assert_eq!(error.code(), ErrorCode::ArenaExhausted);
     assert_eq!(
         error.to_string(),
         "arena exhausted: requested 1025 bytes aligned to 16, 10 of 1024 bytes available, \
@@ -151,7 +150,6 @@ fn max_capacity_without_growth_is_refused() {
         error,
         AllocError::MaxCapacityWithoutGrowth { max_capacity: 128 }
     );
-    assert_eq!(error.code(), ErrorCode::InvalidArgValue);
 }
 
 #[test]
@@ -168,7 +166,6 @@ fn max_capacity_below_the_capacity_is_refused() {
             max_capacity: 63
         }
     );
-    assert_eq!(error.code(), ErrorCode::OutOfRange);
 }
 
 #[test]

@@ -214,7 +214,6 @@ fn a_lifetime_that_starts_after_it_ends_is_refused_with_its_index_and_steps() {
             end: 5
         }
     );
-    assert_eq!(error.code().as_str(), "ERR_INVALID_ARG_VALUE");
     assert_eq!(
         error.to_string(),
         "tensor 1: its lifetime starts at step 7, after it ends at step 5"
@@ -230,7 +229,6 @@ fn an_alignment_that_is_not_a_power_of_two_is_refused() {
             error,
             PlanError::Alloc(AllocError::InvalidAlignment { alignment })
         );
-        assert_eq!(error.code().as_str(), "ERR_INVALID_ALIGNMENT");
         assert_eq!(Plan::greedy_by_size(&lifetimes).unwrap_err(), error);
         assert_eq!(Plan::naive(&lifetimes).unwrap_err(), error);
     }
@@ -254,7 +252,6 @@ fn tensors_whose_naive_layout_exceeds_isize_max_are_refused_with_the_first_that_
             offset: half + 16
         }
     );
-    assert_eq!(error.code().as_str(), "ERR_OUT_OF_RANGE");
     assert!(error.to_string().contains("tensor 2"));
 }
 
@@ -299,7 +296,6 @@ fn from_offsets_refuses_overlapping_tensors_naming_both_and_a_common_step() {
             step: 3
         }
     );
-    assert_eq!(error.code().as_str(), "ERR_INVALID_ARG_VALUE");
     assert!(Plan::from_offsets(&lifetimes, vec![0, 0, 64]).is_ok());
 }
 
@@ -315,7 +311,6 @@ fn from_offsets_refuses_a_misaligned_offset_or_a_wrong_count() {
             alignment: 16
         }
     );
-    assert_eq!(error.code().as_str(), "ERR_INVALID_ARG_VALUE");
     let error = Plan::from_offsets(&lifetimes, vec![0]).unwrap_err();
     assert_eq!(
         error,
@@ -324,7 +319,6 @@ fn from_offsets_refuses_a_misaligned_offset_or_a_wrong_count() {
             offsets: 1
         }
     );
-    assert_eq!(error.code().as_str(), "ERR_INVALID_ARG_VALUE");
 }
 
 #[test]
@@ -333,7 +327,6 @@ fn from_offsets_refuses_a_tensor_ending_past_isize_max() {
     let offset = (isize::MAX as usize) & !15;
     let error = Plan::from_offsets(&lifetimes, vec![offset]).unwrap_err();
     assert!(matches!(error, PlanError::PlanOverflow { tensor: 0, .. }));
-    assert_eq!(error.code().as_str(), "ERR_OUT_OF_RANGE");
 }
 
 #[test]
