@@ -54,6 +54,7 @@ const BACKING_INDEPENDENT = {
   'bench-cli.spec.ts':
     "npm run bench's command line: --help and what it writes; no case of the suite runs",
   'codes.spec.ts': "constants and error codes against the core's list and the README: no block",
+  'entries.spec.ts': "the entries' export lists against ts/index.ts: source files, no block",
   'demo.spec.ts':
     'the MLP arithmetic over arena, pool and aligned memory, whose behaviour on each backing ' +
     'the arena, pool and aligned files check',
