@@ -216,7 +216,8 @@ impl Arena {
         self.allocate_bytes(size, alignment).map(|(_, ptr)| ptr)
     }
 
-    /// Claims `size` bytes aligned to `alignment` (the spec's `allocate`).
+    /// Claims `size` bytes aligned to `alignment` (the phase-02 spec's `allocate`: docs/design.md,
+    /// "The upstream spec").
     ///
     /// The bytes are zero in a fresh block. After a [`reset`](Arena::reset) they are not zeroed
     /// (like `Buffer.allocUnsafe`): they hold what was last written to them, except where typed
