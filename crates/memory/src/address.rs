@@ -47,6 +47,8 @@ pub const fn padding(address: usize, alignment: usize) -> usize {
 /// The binding describes memory it does not own with it (a V8-owned `ArrayBuffer` under
 /// Electron's memory cage, which it over-allocates and aligns itself) and checks the buffers
 /// JavaScript hands back against it; [`AlignedBlock`] places its large zeroed blocks with it.
+///
+/// [`AlignedBlock`]: crate::AlignedBlock
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Region {
     /// The first byte's address.

@@ -1,11 +1,12 @@
-//! Aligned allocation: an owned [`AlignedBlock`], and the spec's C-style free functions
-//! ([`aligned_alloc`], [`aligned_free`], [`aligned_new`], [`aligned_delete`]).
+//! Aligned allocation: an owned [`AlignedBlock`], and the phase-02 spec's C-style free functions
+//! ([`aligned_alloc`], [`aligned_free`], [`aligned_new`], [`aligned_delete`]; the spec is the
+//! upstream one summarised in docs/design.md, "The upstream spec").
 //!
-//! One file because the owned block and the spec's four C-style functions share one layout rule
-//! ([`layout`]); each function states its `# Safety` contract in full.
+//! One file because the owned block and the phase-02 spec's four C-style functions share one
+//! layout rule ([`layout`]); each function states its `# Safety` contract in full.
 //!
 //! Design note: every allocation goes through `std::alloc` with an explicit [`Layout`], so the
-//! platform specifics (`posix_memalign`, `_aligned_malloc`) stay std's job. The spec's
+//! platform specifics (`posix_memalign`, `_aligned_malloc`) stay std's job. The phase-02 spec's
 //! `aligned_free(ptr)` takes no size, but Rust's `dealloc` needs the layout back; the free
 //! functions therefore keep a small header (size and alignment) just before the returned pointer,
 //! as `_aligned_malloc` does. [`AlignedBlock`] carries its layout instead and needs no header.
@@ -330,7 +331,8 @@ fn aligned_alloc_with(
 }
 
 /// Allocates `size` uninitialised bytes whose first byte's address is a multiple of `alignment`
-/// (the spec's `aligned_alloc`). Free it with [`aligned_free`].
+/// (the phase-02 spec's `aligned_alloc`: docs/design.md, "The upstream spec"). Free it with
+/// [`aligned_free`].
 ///
 /// ```
 /// use lightwatch_memory::{aligned_alloc, aligned_free};
@@ -356,7 +358,8 @@ pub fn aligned_alloc_zeroed(size: usize, alignment: usize) -> Result<NonNull<u8>
     aligned_alloc_with(size, alignment, Fill::Zeroed)
 }
 
-/// Frees memory from [`aligned_alloc`] or [`aligned_alloc_zeroed`] (the spec's `aligned_free`).
+/// Frees memory from [`aligned_alloc`] or [`aligned_alloc_zeroed`] (the phase-02 spec's
+/// `aligned_free`: docs/design.md, "The upstream spec").
 ///
 /// # Safety
 /// `ptr` must come from [`aligned_alloc`] or [`aligned_alloc_zeroed`] and not have been freed.
@@ -376,8 +379,9 @@ pub unsafe fn aligned_free(ptr: NonNull<u8>) {
 }
 
 /// Allocates `count` values of `T`, each `T::default()`, the first at an address that is a
-/// multiple of `alignment` (the spec's `aligned_new`). Pass `align_of::<T>()` for the natural
-/// alignment; a smaller alignment is raised to it. Free with [`aligned_delete`].
+/// multiple of `alignment` (the phase-02 spec's `aligned_new`: docs/design.md, "The upstream
+/// spec"). Pass `align_of::<T>()` for the natural alignment; a smaller alignment is raised to it.
+/// Free with [`aligned_delete`].
 ///
 /// ```
 /// use lightwatch_memory::{aligned_delete, aligned_new, AVX512_ALIGNMENT};
@@ -409,7 +413,8 @@ pub fn aligned_new<T: Default>(count: usize, alignment: usize) -> Result<NonNull
     Ok(first)
 }
 
-/// Drops the `count` values at `ptr` and frees their memory (the spec's `aligned_delete`).
+/// Drops the `count` values at `ptr` and frees their memory (the phase-02 spec's
+/// `aligned_delete`: docs/design.md, "The upstream spec").
 ///
 /// # Safety
 /// `ptr` must come from [`aligned_new::<T>`](aligned_new) with this same `count`, and not have

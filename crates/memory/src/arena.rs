@@ -19,7 +19,7 @@ use core::ptr::NonNull;
 
 use crate::address::Region;
 use crate::chain::{ArenaOptions, Checkpoint, ResetMode, Retained, Step, BLOCK_ALIGNMENT};
-use crate::{AlignedBlock, AllocError, Chain, Scope};
+use crate::{AlignedBlock, AllocError, Chain, Claims, Scope};
 
 /// The alignment of claims whose caller has no better idea: 16 bytes (SSE, NEON).
 pub const DEFAULT_ALIGNMENT: usize = 16;
@@ -216,7 +216,8 @@ impl Arena {
         self.allocate_bytes(size, alignment).map(|(_, ptr)| ptr)
     }
 
-    /// Claims `size` bytes aligned to `alignment` (the spec's `allocate`).
+    /// Claims `size` bytes aligned to `alignment` (the phase-02 spec's `allocate`: docs/design.md,
+    /// "The upstream spec").
     ///
     /// The bytes are zero in a fresh block. After a [`reset`](Arena::reset) they are not zeroed
     /// (like `Buffer.allocUnsafe`): they hold what was last written to them, except where typed
@@ -233,7 +234,8 @@ impl Arena {
         let ptr = self.allocate_raw(size, alignment)?;
         // SAFETY: the bytes are inside a block, initialised (zeroed at birth, only ever written
         // as bytes, or scrubbed), and claimed by no one else until a reset or rewind, which need
-        // `&mut self` and so end this borrow first.
+        // `&mut self` and so end this borrow first, or a scope's close (`rewind_shared`), after
+        // which nothing claims again while this borrow lasts (see `Scope::open`).
         Ok(unsafe { core::slice::from_raw_parts_mut(ptr.as_ptr(), size) })
     }
 
@@ -246,7 +248,8 @@ impl Arena {
     #[allow(clippy::mut_from_ref)]
     pub fn alloc_slice_fill<T: Copy>(&self, len: usize, value: T) -> Result<&mut [T], AllocError> {
         let slice = self.alloc_slice_uninit::<T>(len)?;
-        // SAFETY: the claim is `len` `T`s inside a block, aligned, owned by this borrow.
+        // SAFETY: the claim is `len` `T`s inside a block, aligned, owned by this borrow (as in
+        // `allocate`).
         Ok(unsafe { fill(slice, len, value) })
     }
 
@@ -262,7 +265,7 @@ impl Arena {
     }
 
     /// Claims room for `len` values of `T`, uninitialised, and moves the typed mark past it.
-    pub(crate) fn alloc_slice_uninit<T>(&self, len: usize) -> Result<NonNull<T>, AllocError> {
+    fn alloc_slice_uninit<T>(&self, len: usize) -> Result<NonNull<T>, AllocError> {
         let alignment = align_of::<T>().max(DEFAULT_ALIGNMENT);
         let size = len
             .checked_mul(size_of::<T>())
@@ -337,9 +340,11 @@ impl Arena {
     }
 
     /// Opens a scope: what it claims is freed when it is dropped, what was claimed before stays.
+    /// The same as [`Claims::scope`], here so that an arena's scope needs no import; a scope's
+    /// own figures and nested scopes are [`Claims`]'s.
     ///
     /// ```
-    /// use lightwatch_memory::Arena;
+    /// use lightwatch_memory::{Arena, Claims};
     /// let mut arena = Arena::growable(1024)?;
     /// let mut outer = arena.scope();
     /// let output = outer.alloc_slice_fill(16, 0.0f32)?;
@@ -354,12 +359,12 @@ impl Arena {
     /// ```
     #[inline]
     pub fn scope(&mut self) -> Scope<'_> {
-        Scope::open(self)
+        Claims::scope(self)
     }
 
-    /// Runs `f` in a new scope and closes it when `f` returns (or unwinds).
+    /// Runs `f` in a new scope and closes it when `f` returns (or unwinds): [`Claims::scoped`].
     pub fn scoped<R>(&mut self, f: impl FnOnce(&mut Scope<'_>) -> R) -> R {
-        f(&mut self.scope())
+        Claims::scoped(self, f)
     }
 
     /// The logical offset of `ptr` (see [`Arena::allocate_offset`]), if it points into one of
@@ -494,7 +499,7 @@ fn region(block: &AlignedBlock) -> Region {
 ///
 /// # Safety
 /// `ptr` must be valid, aligned and unaliased for `len` `T`s for `'a`.
-pub(crate) unsafe fn fill<'a, T: Copy>(ptr: NonNull<T>, len: usize, value: T) -> &'a mut [T] {
+unsafe fn fill<'a, T: Copy>(ptr: NonNull<T>, len: usize, value: T) -> &'a mut [T] {
     // SAFETY: the caller's contract; `MaybeUninit<T>` needs no initialisation to be written.
     let slice =
         unsafe { core::slice::from_raw_parts_mut(ptr.as_ptr().cast::<MaybeUninit<T>>(), len) };
@@ -509,7 +514,7 @@ pub(crate) unsafe fn fill<'a, T: Copy>(ptr: NonNull<T>, len: usize, value: T) ->
 ///
 /// # Safety
 /// `ptr` must be valid, aligned and unaliased for `src.len()` `T`s for `'a`, and not overlap `src`.
-pub(crate) unsafe fn copy<'a, T: Copy>(ptr: NonNull<T>, src: &[T]) -> &'a mut [T] {
+unsafe fn copy<'a, T: Copy>(ptr: NonNull<T>, src: &[T]) -> &'a mut [T] {
     // SAFETY: the caller's contract.
     unsafe {
         core::ptr::copy_nonoverlapping(src.as_ptr(), ptr.as_ptr(), src.len());

@@ -12,6 +12,7 @@ pub mod aligned;
 pub mod arena;
 pub mod bump;
 pub mod chain;
+pub mod claims;
 pub mod error;
 pub mod plan;
 pub mod pool;
@@ -29,6 +30,7 @@ pub use chain::{
     next_block_size, ArenaOptions, Chain, Checkpoint, Claim, ResetMode, Retained, Step,
     BLOCK_ALIGNMENT,
 };
+pub use claims::Claims;
 pub use error::AllocError;
 pub use plan::{
     replayed_lifetimes, Fit, Lifetime, Order, Plan, PlanError, PlanOptions, Planner, Techniques,

@@ -71,11 +71,13 @@ pub struct Pool<T> {
     _values: PhantomData<T>,
 }
 
-/// The initial capacity the spec gives `Pool` when none is named: 1024 slots.
+/// The initial capacity the phase-02 spec (docs/design.md, "The upstream spec") gives `Pool`
+/// when none is named: 1024 slots.
 pub const DEFAULT_CAPACITY: usize = 1024;
 
 impl<T> Pool<T> {
-    /// The initial capacity the spec gives `Pool` when none is named.
+    /// The initial capacity the phase-02 spec (docs/design.md, "The upstream spec") gives `Pool`
+    /// when none is named.
     pub const DEFAULT_CAPACITY: usize = DEFAULT_CAPACITY;
 
     /// A pool with room for `initial_capacity` values (at least 1) in its first chunk; each
@@ -313,7 +315,7 @@ impl<T> Pool<T> {
         rest.drop_all();
     }
 
-    /// Live slots (the spec's `size`).
+    /// Live slots (the phase-02 spec's `size`: docs/design.md, "The upstream spec").
     #[must_use]
     pub fn size(&self) -> usize {
         self.fresh - self.free.len()

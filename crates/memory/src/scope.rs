@@ -10,12 +10,16 @@
 
 use core::marker::PhantomData;
 
-use crate::arena::{copy, fill};
 use crate::chain::Checkpoint;
 use crate::{AllocError, Arena};
 
-/// A scope of an [`Arena`]: made by [`Arena::scope`] or [`Scope::scope`], closed on drop (which
-/// rewinds the arena to where the scope opened; blocks added meanwhile stay, for reuse).
+/// A scope of an [`Arena`]: made by [`Arena::scope`], or by [`Claims::scope`] on a scope for a
+/// nested one, closed on drop (which rewinds the arena to where the scope opened; blocks added
+/// meanwhile stay, for reuse). Its figures and nested scopes are [`Claims`]'s; its claims are its
+/// own (see [`Scope::allocate`]).
+///
+/// [`Claims`]: crate::Claims
+/// [`Claims::scope`]: crate::Claims::scope
 ///
 /// # What does not compile
 /// The borrow checker holds the lifetimes. While a scope is open, its arena can be neither
@@ -53,7 +57,7 @@ use crate::{AllocError, Arena};
 /// claim may reuse its memory (until then it stays readable, as in `bump-scope`):
 ///
 /// ```compile_fail,E0502
-/// use lightwatch_memory::Arena;
+/// use lightwatch_memory::{Arena, Claims};
 /// let mut arena = Arena::new(1024)?;
 /// let mut outer = arena.scope();
 /// let temporary = {
@@ -68,7 +72,7 @@ use crate::{AllocError, Arena};
 /// The same program without the last line compiles, and so do outer references used inside:
 ///
 /// ```
-/// use lightwatch_memory::Arena;
+/// use lightwatch_memory::{Arena, Claims};
 /// let mut arena = Arena::new(1024)?;
 /// let mut outer = arena.scope();
 /// let output = outer.allocate(8, 8)?;
@@ -81,16 +85,25 @@ use crate::{AllocError, Arena};
 /// # Ok::<(), lightwatch_memory::AllocError>(())
 /// ```
 pub struct Scope<'a> {
-    arena: &'a Arena,
+    /// The arena, held exclusively for `'a` (see [`Scope::open`]).
+    pub(crate) arena: &'a Arena,
     mark: Checkpoint,
     /// Made from an exclusive borrow, and invariant in it, as `&'a mut Arena` would be.
     _exclusive: PhantomData<&'a mut Arena>,
 }
 
 impl<'a> Scope<'a> {
+    /// Opens a scope over `arena` at its current position.
+    ///
+    /// # Safety
+    /// Nothing but this scope, and the scopes opened inside it, may claim from `arena`, rewind
+    /// it or reset it while `'a` lasts: its drop rewinds to here, which would free whatever
+    /// anything else had claimed since. [`Claims::scope`](crate::Claims::scope) guarantees it
+    /// by borrowing the arena, or the scope that holds it, mutably for `'a`. For the same reason
+    /// the references [`Scope::allocate`] hands out for `'a` stay sound after the close: nothing
+    /// can claim their memory again until `'a` is over.
     #[inline]
-    pub(crate) fn open(arena: &'a mut Arena) -> Self {
-        let arena: &'a Arena = arena;
+    pub(crate) unsafe fn open(arena: &'a Arena) -> Self {
         Self {
             arena,
             mark: arena.checkpoint(),
@@ -100,18 +113,19 @@ impl<'a> Scope<'a> {
 
     /// Claims `size` bytes aligned to `alignment` (as [`Arena::allocate`]), for this scope.
     ///
+    /// Not [`Claims::allocate`](crate::Claims::allocate)'s, whose reference lives only as long
+    /// as the borrow of the scope: this one lives as long as the scope's borrow of the arena, so
+    /// that it can be used inside a nested scope (see the type's notes).
+    ///
     /// # Errors
     /// As [`Arena::allocate_offset`].
     #[inline]
-    #[allow(clippy::mut_from_ref)] // disjoint claims, as the arena hands them out
     pub fn allocate(&self, size: usize, alignment: usize) -> Result<&'a mut [u8], AllocError> {
-        let ptr = self.arena.allocate_raw(size, alignment)?;
-        // SAFETY: a fresh, initialised claim of `size` bytes; nothing else can claim it while
-        // `'a` lasts, for the scope holds the arena exclusively for `'a` (see the module notes).
-        Ok(unsafe { core::slice::from_raw_parts_mut(ptr.as_ptr(), size) })
+        self.arena.allocate(size, alignment)
     }
 
-    /// Claims room for `len` values of `T` and fills it (as [`Arena::alloc_slice_fill`]).
+    /// Claims room for `len` values of `T` and fills it (as [`Arena::alloc_slice_fill`]), for
+    /// as long as [`Scope::allocate`]'s claims live.
     ///
     /// # Errors
     /// As [`Arena::alloc_slice_fill`].
@@ -121,59 +135,17 @@ impl<'a> Scope<'a> {
         len: usize,
         value: T,
     ) -> Result<&'a mut [T], AllocError> {
-        let ptr = self.arena.alloc_slice_uninit::<T>(len)?;
-        // SAFETY: a fresh claim of `len` aligned `T`s, exclusive for `'a` (as in `allocate`).
-        Ok(unsafe { fill(ptr, len, value) })
+        self.arena.alloc_slice_fill(len, value)
     }
 
-    /// Claims room for a copy of `src` and copies it in (as [`Arena::alloc_slice_copy`]).
+    /// Claims room for a copy of `src` and copies it in (as [`Arena::alloc_slice_copy`]), for
+    /// as long as [`Scope::allocate`]'s claims live.
     ///
     /// # Errors
     /// As [`Arena::alloc_slice_fill`].
     #[inline]
     pub fn alloc_slice_copy<T: Copy>(&self, src: &[T]) -> Result<&'a mut [T], AllocError> {
-        let ptr = self.arena.alloc_slice_uninit::<T>(src.len())?;
-        // SAFETY: as in `alloc_slice_fill`; `src` cannot overlap a fresh claim.
-        Ok(unsafe { copy(ptr, src) })
-    }
-
-    /// Opens a scope inside this one; this one cannot claim until it closes.
-    #[inline]
-    pub fn scope(&mut self) -> Scope<'_> {
-        Scope {
-            arena: self.arena,
-            mark: self.arena.checkpoint(),
-            _exclusive: PhantomData,
-        }
-    }
-
-    /// Runs `f` in a new scope inside this one and closes it when `f` returns (or unwinds).
-    pub fn scoped<R>(&mut self, f: impl FnOnce(&mut Scope<'_>) -> R) -> R {
-        f(&mut self.scope())
-    }
-
-    /// The arena's bytes in use (as [`Arena::used`]); back to [`Scope::mark_used`] on close.
-    #[must_use]
-    pub fn used(&self) -> usize {
-        self.arena.used()
-    }
-
-    /// The arena's bytes that can be claimed without growing (as [`Arena::available`]).
-    #[must_use]
-    pub fn available(&self) -> usize {
-        self.arena.available()
-    }
-
-    /// The arena's capacity (as [`Arena::capacity`]); a close does not shrink it.
-    #[must_use]
-    pub fn capacity(&self) -> usize {
-        self.arena.capacity()
-    }
-
-    /// The arena's blocks (as [`Arena::blocks`]).
-    #[must_use]
-    pub fn blocks(&self) -> usize {
-        self.arena.blocks()
+        self.arena.alloc_slice_copy(src)
     }
 
     /// The bytes the arena had in use when this scope opened.
@@ -195,7 +167,7 @@ impl core::fmt::Debug for Scope<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Scope")
             .field("mark_used", &self.mark.used())
-            .field("used", &self.used())
+            .field("used", &self.arena.used())
             .finish()
     }
 }

@@ -32,7 +32,7 @@ pub fn chunk_size(slots: usize, stride: usize) -> Result<usize, AllocError> {
         })
 }
 
-/// A handle to a live slot of a [`Pool`]: cheap to copy, checked on every use.
+/// A handle to a live slot of a [`Pool`](crate::Pool): cheap to copy, checked on every use.
 ///
 /// Two `u64`s, not `(u32, u32, u64)`: a pair of scalars travels in two registers, whereas a
 /// three-field struct is built with narrow stores and copied back with one 16-byte load, which

@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use lightwatch_memory::Arena;
+use lightwatch_memory::{Arena, Claims};
 
 #[test]
 fn closing_a_scope_rewinds_the_arena_to_its_mark() {

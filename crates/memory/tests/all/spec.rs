@@ -1,4 +1,5 @@
-//! The spec's required tests, names kept: `cargo test -p lightwatch-memory phase_02` runs them.
+//! The phase-02 spec's required tests (docs/design.md, "The upstream spec"), names kept:
+//! `cargo test -p lightwatch-memory phase_02` runs them.
 
 use std::collections::HashSet;
 

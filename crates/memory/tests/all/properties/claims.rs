@@ -1,9 +1,10 @@
 //! Driving an arena, or a scope of one, against the chain model: how the arenas of a case are
-//! made, the requests and reset modes drawn, and one claim made and checked end to end.
+//! made, the requests and reset modes drawn, and one claim made and checked end to end, through
+//! the crate's own [`Claims`] trait, so the properties test the API users call.
 
 use proptest::prelude::*;
 
-use lightwatch_memory::{AllocError, Arena, ArenaOptions, ResetMode, Scope};
+use lightwatch_memory::{AllocError, Arena, ArenaOptions, Claims, ResetMode};
 
 use super::chain::{ChainModel, Expect, Padded, Placed};
 
@@ -56,50 +57,18 @@ pub fn reset_mode() -> impl Strategy<Value = ResetMode> {
     ]
 }
 
-/// An arena or a scope of one, as the properties drive it.
-pub trait Claims {
-    fn bytes(&self, size: usize, alignment: usize) -> Result<*mut u8, AllocError>;
-    fn typed(&self, len: usize, value: Padded) -> Result<*mut Padded, AllocError>;
-    /// `(used, available, capacity, blocks)`.
-    fn figures(&self) -> (usize, usize, usize, usize);
+/// `(used, available, capacity, blocks)` of an arena or a scope of one, as the model checks them.
+pub fn figures(target: &impl Claims) -> (usize, usize, usize, usize) {
+    (
+        target.used(),
+        target.available(),
+        target.capacity(),
+        target.blocks(),
+    )
 }
 
-impl Claims for Arena {
-    fn bytes(&self, size: usize, alignment: usize) -> Result<*mut u8, AllocError> {
-        self.allocate(size, alignment).map(<[u8]>::as_mut_ptr)
-    }
-    fn typed(&self, len: usize, value: Padded) -> Result<*mut Padded, AllocError> {
-        self.alloc_slice_fill(len, value)
-            .map(<[Padded]>::as_mut_ptr)
-    }
-    fn figures(&self) -> (usize, usize, usize, usize) {
-        (
-            self.used(),
-            self.available(),
-            self.capacity(),
-            self.blocks(),
-        )
-    }
-}
-
-impl Claims for Scope<'_> {
-    fn bytes(&self, size: usize, alignment: usize) -> Result<*mut u8, AllocError> {
-        self.allocate(size, alignment).map(<[u8]>::as_mut_ptr)
-    }
-    fn typed(&self, len: usize, value: Padded) -> Result<*mut Padded, AllocError> {
-        self.alloc_slice_fill(len, value)
-            .map(<[Padded]>::as_mut_ptr)
-    }
-    fn figures(&self) -> (usize, usize, usize, usize) {
-        (
-            self.used(),
-            self.available(),
-            self.capacity(),
-            self.blocks(),
-        )
-    }
-}
-/// Claims `size` bytes through `target` and holds it to the model; fills a claim with `fill`.
+/// Claims `size` bytes through `target`'s [`Claims::allocate`] and holds it to the model; fills
+/// a claim with `fill`.
 pub fn claim_bytes(
     target: &impl Claims,
     model: &mut ChainModel,
@@ -107,14 +76,28 @@ pub fn claim_bytes(
     alignment: usize,
     fill: u8,
 ) -> Result<Option<(Placed, *const u8)>, TestCaseError> {
+    let claim = |size, alignment| target.allocate(size, alignment).map(<[u8]>::as_mut_ptr);
+    claim_bytes_with(target, model, size, alignment, fill, claim)
+}
+
+/// As [`claim_bytes`], the claim made by `claim` (another byte API of the arena behind `target`,
+/// which gives the figures).
+pub fn claim_bytes_with(
+    target: &impl Claims,
+    model: &mut ChainModel,
+    size: usize,
+    alignment: usize,
+    fill: u8,
+    claim: impl FnOnce(usize, usize) -> Result<*mut u8, AllocError>,
+) -> Result<Option<(Placed, *const u8)>, TestCaseError> {
     let expect = model.expect(size, alignment);
-    match (target.bytes(size, alignment), expect) {
+    match (claim(size, alignment), expect) {
         (Err(error), Expect::Refused(expected)) => {
             prop_assert_eq!(error, expected);
             Ok(None)
         }
         (Ok(ptr), expect) => {
-            let placed = model.record(expect, ptr, size, alignment, target.figures().0)?;
+            let placed = model.record(expect, ptr, size, alignment, target.used())?;
             model.fill_bytes(placed, ptr, size, fill)?;
             Ok(Some((placed, ptr)))
         }
@@ -124,7 +107,8 @@ pub fn claim_bytes(
     }
 }
 
-/// Claims `len` typed values through `target` and holds it to the model.
+/// Claims `len` typed values through `target`'s [`Claims::alloc_slice_fill`] and holds it to the
+/// model.
 pub fn claim_typed(
     target: &impl Claims,
     model: &mut ChainModel,
@@ -136,10 +120,13 @@ pub fn claim_typed(
         Arena::DEFAULT_ALIGNMENT,
     );
     let expect = model.expect(size, alignment);
-    match (target.typed(len, value), expect) {
+    let claim = target
+        .alloc_slice_fill(len, value)
+        .map(<[Padded]>::as_mut_ptr);
+    match (claim, expect) {
         (Err(error), Expect::Refused(expected)) => prop_assert_eq!(error, expected),
         (Ok(ptr), expect) => {
-            let placed = model.record(expect, ptr.cast(), size, alignment, target.figures().0)?;
+            let placed = model.record(expect, ptr.cast(), size, alignment, target.used())?;
             // SAFETY: `len` values just written by the arena.
             let values = unsafe { core::slice::from_raw_parts(ptr, len) };
             prop_assert!(values.iter().all(|&v| v == value));

@@ -12,7 +12,7 @@ use proptest::sample::Index;
 use lightwatch_memory::{AllocError, Arena, Checkpoint, ResetMode};
 
 use super::chain::{ChainModel, Padded};
-use super::claims::{arena_config, claim_bytes, claim_size, claim_typed, reset_mode, Claims};
+use super::claims::{arena_config, claim_bytes_with, claim_size, claim_typed, figures, reset_mode};
 use super::{alignment, config};
 
 /// The three ways to claim bytes; all share one cursor.
@@ -74,10 +74,11 @@ struct Via<'a> {
     offset: Cell<Option<usize>>,
 }
 
-impl Claims for Via<'_> {
+impl Via<'_> {
+    /// Claims `size` bytes through the API this `Via` names.
     fn bytes(&self, size: usize, alignment: usize) -> Result<*mut u8, AllocError> {
         match self.api {
-            ByteApi::Slice => self.arena.bytes(size, alignment),
+            ByteApi::Slice => self.arena.allocate(size, alignment).map(<[u8]>::as_mut_ptr),
             ByteApi::Raw => self.arena.allocate_raw(size, alignment).map(|p| p.as_ptr()),
             ByteApi::Offset => {
                 let offset = self.arena.allocate_offset(size, alignment)?;
@@ -86,12 +87,6 @@ impl Claims for Via<'_> {
                 Ok(end.wrapping_sub(size))
             }
         }
-    }
-    fn typed(&self, len: usize, value: Padded) -> Result<*mut Padded, AllocError> {
-        self.arena.typed(len, value)
-    }
-    fn figures(&self) -> (usize, usize, usize, usize) {
-        self.arena.figures()
     }
 }
 
@@ -122,7 +117,9 @@ proptest! {
                     let case = &mut cases[arena.index(configs.len())];
                     stamp = stamp.wrapping_add(1).max(1);
                     let via = Via { arena: &case.arena, api, offset: Cell::new(None) };
-                    if let Some((placed, ptr)) = claim_bytes(&via, &mut case.model, size, alignment, stamp)? {
+                    let claim = |size, alignment| via.bytes(size, alignment);
+                    let claimed = claim_bytes_with(&case.arena, &mut case.model, size, alignment, stamp, claim)?;
+                    if let Some((placed, ptr)) = claimed {
                         prop_assert_eq!(case.arena.offset_of(ptr), Some(placed.logical));
                         if let Some(offset) = via.offset.get() {
                             prop_assert_eq!(offset, placed.logical);
@@ -160,7 +157,7 @@ proptest! {
             }
             for case in &cases {
                 prop_assert_eq!(case.scopes.len(), case.model.open_scopes());
-                case.model.check(case.arena.figures())?;
+                case.model.check(figures(&case.arena))?;
             }
         }
     }

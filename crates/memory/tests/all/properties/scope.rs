@@ -7,10 +7,10 @@ use std::vec::IntoIter;
 
 use proptest::prelude::*;
 
-use lightwatch_memory::{Arena, ResetMode, Scope};
+use lightwatch_memory::{Arena, Claims, ResetMode, Scope};
 
 use super::chain::{ChainModel, Padded};
-use super::claims::{arena_config, claim_bytes, claim_size, claim_typed, reset_mode, Claims};
+use super::claims::{arena_config, claim_bytes, claim_size, claim_typed, figures, reset_mode};
 use super::{alignment, config};
 
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ impl Run {
                     _ => {} // a close with no scope open
                 }
             }
-            self.model.check(arena.figures())?;
+            self.model.check(figures(arena))?;
         }
         Ok(())
     }
@@ -91,7 +91,7 @@ impl Run {
                     _ => {}                     // a reset cannot happen here: it needs the arena
                 }
             }
-            self.model.check(scope.figures())?;
+            self.model.check(figures(scope))?;
         }
         Ok(())
     }
