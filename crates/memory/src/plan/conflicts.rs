@@ -11,6 +11,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Lifetime;
 use crate::AllocError;
@@ -24,18 +25,26 @@ pub(super) struct Conflicts {
 }
 
 impl Conflicts {
-    /// The graph of `lifetimes` (already validated: `start <= end`, at most `u32::MAX` tensors).
+    /// The graph of `lifetimes` (already validated: `start <= end`, at most `u32::MAX` tensors),
+    /// or `None` if `cancel` was raised while it was built (about a second for 10,000 tensors in
+    /// a debug build under emulation: a stop must not wait for it).
     ///
     /// # Errors
     /// [`AllocError::OutOfMemory`] if the adjacency lists cannot be allocated (a dense graph of
     /// many tensors has as many edges as pairs of them).
-    pub(super) fn new(lifetimes: &[Lifetime]) -> Result<Self, AllocError> {
+    pub(super) fn new(
+        lifetimes: &[Lifetime],
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Option<Self>, AllocError> {
         let by_start = by_start(lifetimes);
         let mut degree = vec![0usize; lifetimes.len()];
-        sweep(lifetimes, &by_start, |a, b| {
+        let counted = sweep(lifetimes, &by_start, cancel, |a, b| {
             degree[a as usize] += 1;
             degree[b as usize] += 1;
         });
+        if !counted {
+            return Ok(None);
+        }
         let mut first = Vec::with_capacity(lifetimes.len() + 1);
         let mut total = 0usize;
         first.push(0);
@@ -53,13 +62,13 @@ impl Conflicts {
         neighbours.resize(total, 0);
         // `degree` becomes the fill cursor of each row.
         degree.copy_from_slice(&first[..lifetimes.len()]);
-        sweep(lifetimes, &by_start, |a, b| {
+        let filled = sweep(lifetimes, &by_start, cancel, |a, b| {
             neighbours[degree[a as usize]] = b;
             degree[a as usize] += 1;
             neighbours[degree[b as usize]] = a;
             degree[b as usize] += 1;
         });
-        Ok(Self { first, neighbours })
+        Ok(filled.then_some(Self { first, neighbours }))
     }
 
     /// The tensors that conflict with `tensor`.
@@ -92,15 +101,24 @@ fn by_start(lifetimes: &[Lifetime]) -> Vec<u32> {
     order
 }
 
-/// Calls `edge(a, b)` once for every pair of conflicting tensors. A tensor conflicts with every
-/// tensor still live when it starts: the sweep keeps the live set, dropping a tensor once a later
-/// one starts after its end.
-fn sweep(lifetimes: &[Lifetime], by_start: &[u32], mut edge: impl FnMut(u32, u32)) {
+/// Calls `edge(a, b)` once for every pair of conflicting tensors, and returns `true`; or stops
+/// and returns `false` once `cancel` is raised (looked at every 256 tensors). A tensor conflicts
+/// with every tensor still live when it starts: the sweep keeps the live set, dropping a tensor
+/// once a later one starts after its end.
+fn sweep(
+    lifetimes: &[Lifetime],
+    by_start: &[u32],
+    cancel: Option<&AtomicBool>,
+    mut edge: impl FnMut(u32, u32),
+) -> bool {
     let mut live: Vec<u32> = Vec::new();
     // Where each tensor sits in `live`, so it leaves in O(1).
     let mut slot = vec![0usize; lifetimes.len()];
     let mut ends = BinaryHeap::new();
-    for &t in by_start {
+    for (n, &t) in by_start.iter().enumerate() {
+        if n % 256 == 255 && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return false;
+        }
         let start = lifetimes[t as usize].start;
         while let Some(&Reverse((end, gone))) = ends.peek() {
             if end >= start {
@@ -120,4 +138,5 @@ fn sweep(lifetimes: &[Lifetime], by_start: &[u32], mut edge: impl FnMut(u32, u32
         live.push(t);
         ends.push(Reverse((lifetimes[t as usize].end, t)));
     }
+    true
 }

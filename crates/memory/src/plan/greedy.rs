@@ -6,6 +6,8 @@
 //! which gap a tensor takes. A tensor's offset depends only on the tensors before it in the order
 //! that conflict with it, which is what lets the local search re-place only what a move affects.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::conflicts::Conflicts;
 use super::{Fit, Lifetime};
 
@@ -93,16 +95,26 @@ impl<'a> Placer<'a> {
 
     /// Places every tensor in `placement`'s order and returns the block size. Stops at the
     /// first tensor that would end past `limit` (the caller only wants placements that fit in
-    /// it) and returns it with the offset it would get.
+    /// it) and returns it with the offset it would get; abandons the placement the same way once
+    /// `cancel` is raised.
     pub(super) fn place(
         &mut self,
         placement: &mut Placement,
         fit: Fit,
         limit: usize,
+        cancel: Option<&AtomicBool>,
     ) -> Result<usize, Exceeded> {
         let mut top = 0;
         for p in 0..placement.order.len() {
             let t = placement.order[p];
+            // A placement of 10,000 tensors takes tens of milliseconds (seconds in a debug build
+            // under emulation): a stop is looked at every 256 tensors, and abandons it.
+            if p % 256 == 255 && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(Exceeded {
+                    tensor: t,
+                    offset: 0,
+                });
+            }
             let offset = self.offset_at(placement, p, fit);
             let end = offset.saturating_add(self.lifetimes[t as usize].size);
             if end > limit {

@@ -139,7 +139,9 @@ impl Plan {
         if plan.bytes == plan.lower_bound {
             return Ok(plan);
         }
-        let conflicts = Conflicts::new(lifetimes)?;
+        let Some(conflicts) = Conflicts::new(lifetimes, Some(cancel))? else {
+            return Ok(plan); // stopped while the graph was built: the naive plan
+        };
         let mut placer = Placer::new(lifetimes, &conflicts);
         let mut best: Option<(Placement, Order, Fit)> = None;
         let mut best_bytes = plan.bytes;
@@ -147,19 +149,20 @@ impl Plan {
         let orders = core::iter::once(Order::Size)
             .chain((options.orders.iter().copied()).filter(|&o| o != Order::Size));
         'candidates: for order in orders {
-            // Past the first candidate (a plan to return), a stop or the deadline ends the
-            // greedy too: on 10,000 tensors the candidates take hundreds of milliseconds.
-            if best.is_some() && stop_now(deadline, cancel) {
+            // A stop ends the greedy too (on 10,000 tensors the candidates take hundreds of
+            // milliseconds): the plan is then the best so far, the naive one at worst; so does
+            // the deadline, once there is a greedy plan to return.
+            if stopped(best.is_some(), deadline, cancel) {
                 break;
             }
             let sequence = order::order(lifetimes, &conflicts, order);
             for fit in [Fit::Best, Fit::First] {
-                if best.is_some() && stop_now(deadline, cancel) {
+                if stopped(best.is_some(), deadline, cancel) {
                     break 'candidates;
                 }
                 let mut placement = Placement::new(lifetimes.len(), sequence.clone());
                 // A candidate is abandoned as soon as it is no better than the best so far.
-                if let Ok(bytes) = placer.place(&mut placement, fit, best_bytes) {
+                if let Ok(bytes) = placer.place(&mut placement, fit, best_bytes, Some(cancel)) {
                     if best.is_none() || bytes < best_bytes {
                         best_bytes = bytes;
                         best = Some((placement, order, fit));
@@ -242,12 +245,15 @@ impl Plan {
     /// past `isize::MAX` bytes.
     pub fn greedy_by_size(lifetimes: &[Lifetime]) -> Result<Self, PlanError> {
         let mut plan = Self::naive(lifetimes)?;
-        let conflicts = Conflicts::new(lifetimes)?;
+        // Without a cancel flag the graph is always built.
+        let Some(conflicts) = Conflicts::new(lifetimes, None)? else {
+            return Ok(plan);
+        };
         let mut placer = Placer::new(lifetimes, &conflicts);
         let sequence = order::order(lifetimes, &conflicts, Order::Size);
         let mut placement = Placement::new(lifetimes.len(), sequence);
         let bytes = placer
-            .place(&mut placement, Fit::Best, isize::MAX as usize)
+            .place(&mut placement, Fit::Best, isize::MAX as usize, None)
             .map_err(|stop| {
                 let l = &lifetimes[stop.tensor as usize];
                 PlanError::PlanOverflow {
@@ -362,9 +368,10 @@ impl Plan {
 }
 
 /// Refuses what the planner cannot take, before any work: nothing is half done on error.
-/// Whether another thread asked the planner to stop, or the caller's deadline has passed.
-fn stop_now(deadline: Option<Instant>, cancel: &AtomicBool) -> bool {
-    cancel.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d)
+/// Whether the greedy stops before its next candidate: another thread asked the planner to
+/// stop, or the caller's deadline has passed and a greedy plan is in hand.
+fn stopped(have_one: bool, deadline: Option<Instant>, cancel: &AtomicBool) -> bool {
+    cancel.load(Ordering::Relaxed) || (have_one && deadline.is_some_and(|d| Instant::now() >= d))
 }
 
 fn validate(lifetimes: &[Lifetime]) -> Result<(), PlanError> {
