@@ -44,6 +44,22 @@ pub(crate) fn clear_exception(env: &Env) {
     }
 }
 
+/// Whether this thread is being stopped (a worker's termination): Node-API's preamble refuses a
+/// call that could run JavaScript, with no exception pending.
+fn stopping(env: &Env, value: sys::napi_value) -> bool {
+    let mut same = false;
+    // SAFETY: valid env and value; out-pointer to a local. Comparing a value with itself runs no
+    // JavaScript.
+    let status = unsafe { sys::napi_strict_equals(env.raw(), value, value, &mut same) };
+    if status == sys::Status::napi_ok {
+        return false;
+    }
+    let mut pending = false;
+    // SAFETY: valid env; out-pointer to a local.
+    unsafe { sys::napi_is_exception_pending(env.raw(), &mut pending) };
+    !pending
+}
+
 /// Whether `value` is a detached `ArrayBuffer`.
 pub(crate) fn is_detached(env: &Env, value: sys::napi_value) -> bool {
     let mut detached = false;
@@ -52,7 +68,25 @@ pub(crate) fn is_detached(env: &Env, value: sys::napi_value) -> bool {
     status == sys::Status::napi_ok && detached
 }
 
+/// Detaches `buffer`, unless this thread may no longer run JavaScript.
+///
+/// A worker being terminated may not: V8's `Detach` then returns nothing and Node's
+/// `napi_detach_arraybuffer` checks it with `Check()`, which aborts the process (seen: a worker
+/// terminated while its arena reset, `FATAL ERROR: v8::FromJust Maybe value is Nothing`). So the
+/// binding asks first with a call whose preamble tests whether JavaScript can run
+/// (`napi_strict_equals`): where it says no, with no exception pending, the detach is refused
+/// with an error and the caller changes nothing (the memory stays the owner's until the thread's
+/// teardown frees it).
+///
+/// # Errors
+/// A `napi::Error` if the thread is stopping or the detach fails.
 pub(crate) fn detach(env: &Env, buffer: sys::napi_value) -> napi::Result<()> {
+    if stopping(env, buffer) {
+        return Err(napi::Error::new(
+            napi::Status::PendingException,
+            "this thread is stopping: nothing was detached".to_owned(),
+        ));
+    }
     check(
         env,
         // SAFETY: valid env; `buffer` was validated as this block's ArrayBuffer.
