@@ -752,6 +752,18 @@ function inside(regions: Float64Array, start: number, end: number): boolean {
   return false;
 }
 
+/** Drops the disposed owners from `world.owners`, in place. */
+function forgetDisposed(world: World): void {
+  const owners = world.owners;
+  let kept = 0;
+  for (let i = 0; i < owners.length; i++) {
+    const owner = owners[i] as AnyOwner;
+    if (!owner.disposed) owners[kept++] = owner;
+    else world.pending.delete(owner.id);
+  }
+  owners.length = kept;
+}
+
 function counters(world: World): string {
   const parts: string[] = [];
   for (const owner of world.owners) {
@@ -831,7 +843,9 @@ function check(world: World, violations: string[]): void {
       handed: { view: new SafeFloat32Array(0), owner, allocation: buffer, scopes: [], over: false },
     });
   }
-  world.moved = moved;
+  // The newest 200 only: every step checks each, and a million operations move tens of thousands
+  // of buffers (the run went quadratic); one let go is collected, and its memory freed with it.
+  world.moved = moved.length > 200 ? moved.slice(-200) : moved;
   apply(arraySort, ranges, [
     (a: Range, b: Range) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0),
   ]);
@@ -936,6 +950,9 @@ async function run(t: ExecutionContext, operations: number, seed: number): Promi
       }
       await new Promise((resolve) => setImmediate(resolve));
       if (world.log.length > 100) world.log.splice(0, world.log.length - 20);
+      // Forget disposed owners (their views keep what they need of them): every step walks the
+      // list, and a million operations make tens of thousands of owners (the run went quadratic).
+      forgetDisposed(world);
     }
   }
   // Release every hold, dispose everything: the counters return to the baseline (memory moved
