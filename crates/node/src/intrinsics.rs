@@ -63,7 +63,39 @@ pub(crate) fn capture(env: &Env) -> napi::Result<()> {
         structured_clone: structured_clone.map(|f| reference(env, f)).transpose()?,
     };
     CAPTURED.with(|cell| *cell.borrow_mut() = Some(captured));
+    check(
+        env,
+        // SAFETY: valid env; `release` takes the env as its argument, which outlives the hook.
+        unsafe { sys::napi_add_env_cleanup_hook(raw, Some(release), raw.cast()) },
+        "napi_add_env_cleanup_hook",
+    )?;
     Ok(())
+}
+
+/// Deletes this environment's references when it is torn down: Node-API leaves a reference an
+/// addon made to the addon, so without this every environment (the main thread, each worker)
+/// leaked its captured builtins' references at exit (LeakSanitizer: 40 bytes each).
+///
+/// # Safety
+/// Called by Node-API once, on the environment's own thread, with the `napi_env` it was
+/// registered with.
+unsafe extern "C" fn release(arg: *mut std::ffi::c_void) {
+    let env: sys::napi_env = arg.cast();
+    let captured = CAPTURED.with(|cell| cell.try_borrow_mut().ok().and_then(|mut c| c.take()));
+    let Some(captured) = captured.filter(|c| c.env == env) else {
+        return;
+    };
+    for reference in [
+        Some(captured.array_buffer),
+        captured.transfer,
+        captured.structured_clone,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        // SAFETY: a reference of `env`, deleted once (the captured set was taken out above).
+        unsafe { sys::napi_delete_reference(env, reference) };
+    }
 }
 
 #[cold]
