@@ -295,9 +295,13 @@ function checkDisjoint(pairs: ArenaPair[]): void {
   }
 }
 
+function sameStats(a: object, b: object): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 (hasTestExports ? test : test.skip)(
   `the facade follows the core's arena and pool rules, step by step (${memoryBacking()} backing)`,
-  (t) => {
+  async (t) => {
     const baseline = memoryStats();
     let runs = 0;
     let steps = 0;
@@ -331,6 +335,14 @@ function checkDisjoint(pairs: ArenaPair[]): void {
     );
     t.is(runs, RUNS, 'every run ran');
     t.true(steps >= RUNS, 'every run checked at least one step');
+    // Once, under LeakSanitizer and load, one 8-byte pool chunk was still counted here right after
+    // its pool's dispose (not seen again in four runs; the cause is not established). Memory
+    // that is only waiting for the collector goes with a collection or two; anything still
+    // counted after them fails.
+    for (let i = 0; i < 4 && !sameStats(memoryStats(), baseline); i++) {
+      globalThis.gc?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     t.deepEqual(memoryStats(), baseline, 'everything was freed');
     t.log(`differential: ${runs} runs, ${steps} operations checked against the core`);
   },
