@@ -27,11 +27,12 @@ fn granule(lifetimes: &[Lifetime], offsets: &[usize]) -> usize {
     for &offset in offsets {
         bits |= offset;
     }
-    // The lowest set bit; 1 when every figure is 0 (no granule to take).
+    // The lowest set bit (the largest power of two dividing every figure); 1 when every figure
+    // is 0 (no granule to take).
     if bits == 0 {
         1
     } else {
-        bits & bits.wrapping_neg()
+        1 << bits.trailing_zeros()
     }
 }
 
