@@ -27,13 +27,12 @@
 import { booleanOption, codedError, describe } from './errors';
 import {
   anyBufferLength,
-  append,
   fillView,
   isSafeIntegerValue,
-  list,
   reflectApply,
   SafeUint8Array,
 } from './intrinsics';
+import { ScopeStarts } from './scope-starts';
 
 /** Memory a region can be carved from: a `WebAssembly.Memory`, or a buffer. */
 export type RegionMemory =
@@ -236,7 +235,7 @@ export class RegionArena {
   /** The arena's bytes claimed (read when memory is given back). */
   readonly #used: () => number;
   /** Where each open scope's claims start, by depth (index depth - 1), once it claimed. */
-  readonly #starts: number[] = list();
+  readonly #starts = new ScopeStarts();
   #disposed = false;
 
   private constructor(region: Region, poison: boolean, used: () => number) {
@@ -301,8 +300,7 @@ export class RegionArena {
   window(index: number, depth: number): ArrayBuffer {
     this.#live();
     void index;
-    while (this.#starts.length < depth) append(this.#starts, -1);
-    if ((this.#starts[depth - 1] as number) < 0) this.#starts[depth - 1] = this.#used();
+    this.#starts.claim(depth, this.#used());
     this.#region.rebind();
     return this.#region.buffer as ArrayBuffer;
   }
@@ -321,12 +319,7 @@ export class RegionArena {
   /** Closes the scopes at `depth` and deeper: gives back what they claimed. */
   close(depth: number): null {
     this.#live();
-    let from = -1;
-    for (let at = depth - 1; at < this.#starts.length; at++) {
-      const start = this.#starts[at] as number;
-      if (start >= 0 && (from < 0 || start < from)) from = start;
-    }
-    this.#starts.length = depth - 1;
+    const from = this.#starts.close(depth);
     if (from >= 0) this.#giveBack(from, this.#used());
     return null;
   }
@@ -342,7 +335,7 @@ export class RegionArena {
   /** A reset of the one block: gives everything back; the same buffer. */
   renewFirst(): ArrayBuffer {
     this.#live();
-    this.#starts.length = 0;
+    this.#starts.clear();
     this.#giveBack(0, this.#used());
     this.#region.rebind();
     return this.#region.buffer as ArrayBuffer;

@@ -38,6 +38,7 @@ import {
   weakSetAdd,
   weakSetHas,
 } from './intrinsics';
+import { ScopeStarts } from './scope-starts';
 
 import native = require('./native');
 
@@ -157,7 +158,7 @@ export class SharedArena {
   /** The arena's bytes claimed (read when memory is given back). */
   readonly #used: () => number;
   /** Where each open scope's claims start, by depth (index depth - 1), once it claimed. */
-  readonly #starts: number[] = list();
+  readonly #starts = new ScopeStarts();
   #disposed = false;
 
   private constructor(owner: native.NativeShared, rules: ArenaRules, used: () => number) {
@@ -222,9 +223,7 @@ export class SharedArena {
 
   /** Records that the scope at `depth` claims from logical offset `at` on (the lowest counts). */
   #claimFrom(depth: number, at: number): void {
-    while (this.#starts.length < depth) append(this.#starts, -1);
-    const start = this.#starts[depth - 1] as number;
-    if (start < 0 || at < start) this.#starts[depth - 1] = at;
+    this.#starts.claim(depth, at);
   }
 
   /** Adds a block for a request no block has room for; its size is the core's growth rule. */
@@ -273,12 +272,7 @@ export class SharedArena {
   /** Closes the scopes at `depth` and deeper: gives back what they claimed. */
   close(depth: number): null {
     this.#live();
-    let from = -1;
-    for (let at = depth - 1; at < this.#starts.length; at++) {
-      const start = this.#starts[at] as number;
-      if (start >= 0 && (from < 0 || start < from)) from = start;
-    }
-    this.#starts.length = depth - 1;
+    const from = this.#starts.close(depth);
     if (from >= 0) this.#giveBack(from, this.#used());
     return null;
   }
@@ -286,7 +280,7 @@ export class SharedArena {
   /** A reset of the one block: gives everything back; the same buffer. */
   renewFirst(): ArrayBuffer {
     this.#live();
-    this.#starts.length = 0;
+    this.#starts.clear();
     this.#giveBack(0, this.#used());
     return (this.#blocks[0] as SharedParts).buffer;
   }
@@ -301,7 +295,7 @@ export class SharedArena {
       this.#capacity(),
       this.#rules.initial,
     );
-    this.#starts.length = 0;
+    this.#starts.clear();
     this.#giveBack(0, this.#used());
     // If the memory for the new block is refused, the arena keeps the blocks it has: a reset
     // never fails for want of memory.
