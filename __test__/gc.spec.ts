@@ -3,17 +3,7 @@
 import test from 'ava';
 
 import { Arena, alignedAlloc, alignedNew, memoryStats, Pool } from '../ts/index';
-import { collect } from './helpers';
-
-const ZERO = {
-  liveBytes: 0,
-  liveBlocks: 0,
-  arenas: 0,
-  pools: 0,
-  alignedBuffers: 0,
-  sharedBytes: 0,
-  sharedBlocks: 0,
-};
+import { collect, ZERO_STATS as ZERO } from './helpers';
 
 function churn(): number {
   let checksum = 0;

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'ava';
 
-import type { TypedArray, TypedArrayConstructor } from '../ts/index';
+import { memoryStats, type TypedArray, type TypedArrayConstructor } from '../ts/index';
 import { typedArrayConstructors } from '../ts/typed-array';
 
 /**
@@ -45,3 +45,8 @@ export function expectedBacking(): 'native' | 'v8' {
     process.env.LIGHTWATCH_MEMORY_SIMULATE_CAGE === '1' || process.versions.electron !== undefined;
   return process.env.LIGHTWATCH_MEMORY_BACKING === 'v8' || caged ? 'v8' : 'native';
 }
+
+/** Every counter of `memoryStats()` at zero (its own keys: the list is the package's). */
+export const ZERO_STATS: Record<string, number> = Object.fromEntries(
+  Object.keys(memoryStats()).map((key) => [key, 0]),
+);
