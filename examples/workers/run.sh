@@ -9,16 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-for file in ../../dist/index.js ../../binding.js; do
-  if [[ ! -e $file ]]; then
-    echo "run.sh: ${file#../../} is missing: run npm ci and npm run build:all at the repository's root first" >&2
-    exit 1
-  fi
-done
-if ! compgen -G '../../lightwatch-memory.*.node' >/dev/null; then
-  echo "run.sh: the addon is not built: run npm ci and npm run build:all at the repository's root first" >&2
-  exit 1
-fi
+source ../require-built-root.sh
 
 npm ci --ignore-scripts --no-audit --no-fund
 npm test
