@@ -791,14 +791,20 @@ export class Arena implements Disposable, PassMemory {
     // arena's memory and frees it.
     if (this.#adoptions.pending) this.#adoptions.flush(handle);
     this.#handle = null;
-    this.#scopes.closeAll(true);
     this.#limit = -1;
     this.#cursor = 0;
-    handle.dispose();
-    // Nothing of the arena's memory is reachable from it any more: shared memory, which only
-    // goes when no thread can reach it, can go once other threads let go too.
-    this.#blocks = list();
-    this.#buffer = NO_BUFFER;
+    // The binding goes first, while every buffer it made is still held here (the scopes'
+    // windows too): it holds them weakly, and one collected before it looks is one it cannot
+    // rule out was moved away, so it would give that block up instead of freeing it now.
+    try {
+      handle.dispose();
+    } finally {
+      // Nothing of the arena's memory is reachable from it any more: shared memory, which only
+      // goes when no thread can reach it, can go once other threads let go too.
+      this.#scopes.closeAll(true);
+      this.#blocks = list();
+      this.#buffer = NO_BUFFER;
+    }
   }
 
   [Symbol.dispose](): void {

@@ -384,14 +384,20 @@ export class Pool<T extends TypedArray> implements Disposable {
     if (handle === null) return;
     this.#holds.check('dispose the pool');
     this.#handle = null;
-    this.#buffers = list();
-    this.#views = list();
-    this.#live = new SafeUint8Array(0);
-    this.#liveRoom = 0;
-    this.#freeCount = 0;
-    this.#capacity = 0;
-    // The native side detaches every buffer it made over the chunks, then frees them.
-    handle.dispose();
+    // The native side detaches every buffer it made over the chunks, then frees them. It goes
+    // first, while the chunks' buffers are still held here: the binding holds them weakly, and
+    // one collected before it looks (a collection can run at any allocation below) is one it
+    // cannot rule out was moved away, so it would give that chunk up instead of freeing it now.
+    try {
+      handle.dispose();
+    } finally {
+      this.#buffers = list();
+      this.#views = list();
+      this.#live = new SafeUint8Array(0);
+      this.#liveRoom = 0;
+      this.#freeCount = 0;
+      this.#capacity = 0;
+    }
   }
 
   [Symbol.dispose](): void {
