@@ -1,8 +1,8 @@
 //! Node.js / Electron binding of `lightwatch-memory` (napi-rs).
 //!
 //! This layer hands whole blocks of native memory to JavaScript as `ArrayBuffer`s and decides
-//! when each buffer ends: `block` (a block's memory and its buffers, the V8-owned fallback),
-//! `epochs` (every buffer over a block that JavaScript may hold), `intrinsics` (the builtins it
+//! when each buffer ends: `block` (a block's memory and its buffers, the V8-owned fallback;
+//! `block::renewal`, the buffers that succeed others over the same memory), `epochs` (every buffer over a block that JavaScript may hold), `intrinsics` (the builtins it
 //! calls, captured at load), `regions` and `tags` (what memory and which buffers are ours), `object` (values
 //! handed to JavaScript without running its setters), `cage` (the one call a memory cage
 //! refuses, with a test seam that refuses it), then one file per concept (`arena`, `pool`,
