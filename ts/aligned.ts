@@ -28,7 +28,7 @@ import {
   weakGet,
   weakSet,
 } from './intrinsics';
-import { remember } from './renewal';
+import { remember } from './seen';
 import { SharedAligned } from './shared';
 
 import native = require('./native');

@@ -45,9 +45,10 @@ import {
 } from './intrinsics';
 import type { Lease } from './lease';
 import { RegionArena, type RegionInfo, type RegionOptions, wantsRegion } from './region';
-import { Adoptions, BASE, remember, renew, renewsHere } from './renewal';
+import { Adoptions, BASE, renew, renewsHere } from './renewal';
 import { Scope, type ScopeHost } from './scope';
 import { type BlockFacts, ScopeBuffers } from './scope-buffers';
+import { remember } from './seen';
 import { SharedArena } from './shared';
 
 import native = require('./native');

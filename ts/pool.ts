@@ -35,7 +35,7 @@ import {
   SafeUint32Array,
 } from './intrinsics';
 import type { Lease } from './lease';
-import { remember } from './renewal';
+import { remember } from './seen';
 import { SharedPool } from './shared';
 import { poisonView, zeroOf } from './typed-array';
 

@@ -19,57 +19,14 @@
  * @module
  */
 
-import { bufferByteLength, list, SafeWeakSet, uncurry, weakSetAdd, weakSetHas } from './intrinsics';
+import { bufferByteLength, list, uncurry } from './intrinsics';
+import { remember, seen } from './seen';
 
 import native = require('./native');
 
 const transferMethod = (ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => ArrayBuffer })
   .transfer;
 const transfer = transferMethod === undefined ? undefined : uncurry(transferMethod);
-
-/** A base class whose constructor returns its argument: a subclass then adds its fields to it. */
-class Returns {
-  constructor(target: object) {
-    // biome-ignore lint/correctness/noConstructorReturn: the point (the fields go to `target`)
-    return target;
-  }
-}
-
-/**
- * The mark of every buffer the binding handed the facade and of every successor made here: a
- * private field, put on the buffer by `new Seen(buffer)`. No user code can add, remove or see
- * it; and unlike a WeakSet, an ephemeron table the collector walks at every collection, it costs
- * the GC nothing (a WeakSet here cost 1.5 ns per allocation of an arena reset every 1,000, and
- * 290 ns per scope that claims: Node 24, benchmark/compare.mjs).
- */
-class Seen extends Returns {
-  #seen = true;
-
-  static has(buffer: object): boolean {
-    return #seen in buffer;
-  }
-}
-
-/** Buffers that could not take the mark (an engine that refuses private fields on a buffer made
- * non-extensible), should there be any. */
-const seenElsewhere: WeakSet<ArrayBuffer> = new SafeWeakSet();
-
-/** Records `buffer`, from the binding: a successor may never be one of these. */
-export function remember(buffer: ArrayBuffer): ArrayBuffer {
-  if (!Seen.has(buffer)) {
-    try {
-      new Seen(buffer);
-    } catch {
-      weakSetAdd(seenElsewhere, buffer);
-    }
-  }
-  return buffer;
-}
-
-/** Whether `buffer` was handed out before, by the binding or by `renew`. */
-function seen(buffer: ArrayBuffer): boolean {
-  return Seen.has(buffer) || weakSetHas(seenElsewhere, buffer);
-}
 
 const probed: { native?: boolean; v8?: boolean } = {};
 

@@ -23,7 +23,8 @@
 
 import { codedError } from './errors';
 import { append, bufferByteLength, list, max, min, SafeFloat64Array } from './intrinsics';
-import { type Adoptions, remember, renew, renewsHere, SPARE } from './renewal';
+import { type Adoptions, renew, renewsHere, SPARE } from './renewal';
+import { remember } from './seen';
 
 import type native = require('./native');
 

@@ -24,20 +24,15 @@
 
 import { codedError, type ErrorCode } from '../errors';
 import { bufferByteLength, reflectApply, SafeArrayBuffer } from '../intrinsics';
+import { remember, seen } from '../seen';
 import { type Kind, memoryGone, memoryTaken } from './stats';
 
 const arrayBufferPrototype = ArrayBuffer.prototype as { transfer?: (this: ArrayBuffer) => unknown };
 const transfer = arrayBufferPrototype.transfer;
 const clone = globalThis.structuredClone;
-const SafeWeakSet = WeakSet;
-const weakSetAdd = WeakSet.prototype.add;
-const weakSetHas = WeakSet.prototype.has;
 const SafeFinalizationRegistry = FinalizationRegistry;
 const registryRegister = FinalizationRegistry.prototype.register;
 const registryUnregister = FinalizationRegistry.prototype.unregister;
-
-/** Every buffer the backend made, so that a builtin that hands one back again is caught. */
-const ours: WeakSet<ArrayBuffer> = new SafeWeakSet();
 
 /** A block's memory on the counters, until it is released or its buffer is collected. */
 interface Account {
@@ -87,7 +82,7 @@ function move(buffer: ArrayBuffer, length: number): ArrayBuffer | undefined {
   const moved =
     bufferByteLength(buffer) === 0 &&
     arrayBufferLength(fresh) === length &&
-    !(reflectApply(weakSetHas, ours, [fresh]) as boolean);
+    !seen(fresh as ArrayBuffer);
   return moved ? (fresh as ArrayBuffer) : undefined;
 }
 
@@ -126,11 +121,10 @@ export class Block {
     }
     // The constructor is the one captured at load, which code that ran before may have
     // replaced: it must be a new, attached buffer of that length.
-    if (arrayBufferLength(buffer) !== length || reflectApply(weakSetHas, ours, [buffer])) {
+    if (arrayBufferLength(buffer) !== length || seen(buffer as ArrayBuffer)) {
       throw codedError('ERR_INVALID_STATE', 'new ArrayBuffer() returned no buffer of its own');
     }
-    reflectApply(weakSetAdd, ours, [buffer]);
-    return new Block(buffer as ArrayBuffer, length, kind);
+    return new Block(remember(buffer as ArrayBuffer), length, kind);
   }
 
   /** The buffer to cut from. */
@@ -175,8 +169,7 @@ export class Block {
         'the runtime did not move the memory to a new buffer (was ArrayBuffer.prototype.transfer or structuredClone replaced before the package loaded?); the memory is gone',
       );
     }
-    reflectApply(weakSetAdd, ours, [fresh]);
-    this.#buffer = fresh;
+    this.#buffer = remember(fresh);
     return fresh;
   }
 
