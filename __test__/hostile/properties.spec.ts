@@ -34,6 +34,8 @@ import {
 import { hasTestExports, binding as testBinding } from '../test-binding';
 
 import { bufferLengthOf, byteLengthOf, TYPED_ARRAY_PROTOTYPE } from './tamper';
+import { nested, type Step } from './tamper-property/step';
+import { DEBUG, trace, traces, tracing } from './tamper-property/trace';
 import {
   type AlignedOwner,
   type AnyOwner,
@@ -75,7 +77,7 @@ type Undo = () => void;
 
 /** Replaces `object[key]` and returns how to undo it. */
 function replace(object: object, key: PropertyKey, descriptor: PropertyDescriptor): Undo {
-  if (DEBUG) push(tampered, `${String(key)}${'get' in descriptor ? ' getter' : ''}`);
+  if (DEBUG) push(tracing.tampered, `${String(key)}${'get' in descriptor ? ' getter' : ''}`);
   const saved = getOwnPropertyDescriptor(object, key);
   const hadOwn = hasOwn(object, key);
   try {
@@ -111,16 +113,12 @@ function hostile(world: World): (...args: unknown[]) => unknown {
 
 const getBuffer = getOwnPropertyDescriptor(TYPED_ARRAY_PROTOTYPE, 'buffer')?.get as () => unknown;
 
-/** The step a replacement runs when it calls back into the package (prepared beforehand). */
-let nested: Step | undefined;
-/** Whether the nested step ran (its changes then are the model's, not the outer error's). */
-let nestedRan = false;
 /** Calls back into the package from inside one of its calls, recording what it hands out. */
 function reenter(_world: World): void {
-  const step = nested;
-  nested = undefined;
+  const step = nested.step;
+  nested.step = undefined;
   if (step === undefined) return;
-  nestedRan = true;
+  nested.ran = true;
   let result: unknown;
   try {
     result = step.act();
@@ -225,12 +223,6 @@ function tamper(world: World, promises: boolean): Undo {
 
 const TYPES = [Float32Array, Uint8Array, Float64Array, Int16Array, BigInt64Array] as const;
 
-/** A prepared operation: its one call into the package, and what to record of its result. */
-interface Step {
-  act(): unknown;
-  done(result: unknown): void;
-}
-
 /** A thenable that calls back twice, or a `then` that throws after settling. */
 function misbehaving(world: World): PromiseLike<unknown> {
   world.transient++;
@@ -265,19 +257,6 @@ function controlled(world: World, owner: AnyOwner): PromiseLike<unknown> {
 }
 
 const nothing: Step | undefined = undefined;
-
-/** With LIGHTWATCH_TAMPER_DEBUG: what happened to each owner, printed with a violation. */
-const DEBUG = process.env.LIGHTWATCH_TAMPER_DEBUG !== undefined;
-const traces = new Map<number, string[]>();
-function trace(owner: AnyOwner, text: string): void {
-  if (!DEBUG) return;
-  const list = traces.get(owner.id) ?? [];
-  push(list, `${stepNumber}${nestedRan ? ' (nested)' : ''}: ${text} [${tampered.join(', ')}]`);
-  traces.set(owner.id, list);
-}
-let stepNumber = 0;
-/** What the realm replaced for this step (with LIGHTWATCH_TAMPER_DEBUG). */
-let tampered: string[] = [];
 
 const PREPARE: Record<string, (world: World) => Step | undefined> = {
   newArena(world) {
@@ -722,12 +701,12 @@ async function run(t: ExecutionContext, operations: number, seed: number): Promi
   const baseline = memoryStats();
   let failures = 0;
   for (let n = 0; n < operations; n++) {
-    stepNumber = n;
-    tampered = [];
+    tracing.step = n;
+    tracing.tampered = [];
     const step = prepare(world, world.int(OPERATION_NAMES.length));
     if (step === undefined) continue;
-    nested = prepare(world, world.int(OPERATION_NAMES.length));
-    nestedRan = false;
+    nested.step = prepare(world, world.int(OPERATION_NAMES.length));
+    nested.ran = false;
     const undos: Undo[] = [];
     const tampers = world.int(3);
     const before = counters(world);
@@ -742,7 +721,7 @@ async function run(t: ExecutionContext, operations: number, seed: number): Promi
     } finally {
       for (let i = undos.length - 1; i >= 0; i--) (undos[i] as Undo)();
     }
-    nested = undefined;
+    nested.step = undefined;
     if (thrown === undefined) step.done(result);
     world.promisesTampered = false;
     for (const held of heldPromises.splice(0)) held.catch(() => undefined);
@@ -757,7 +736,7 @@ async function run(t: ExecutionContext, operations: number, seed: number): Promi
         t.log((thrown as Error).stack);
       }
       const after = counters(world);
-      if (after !== before && !nestedRan) {
+      if (after !== before && !nested.ran) {
         // A refused call changes nothing; the owners' counters are compared whole.
         push(violations, `${String(code)} changed the counters: ${before} -> ${after}`);
       }
