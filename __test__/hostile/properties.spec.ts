@@ -33,7 +33,8 @@ import {
 
 import { hasTestExports, binding as testBinding } from '../test-binding';
 
-import { bufferLengthOf, byteLengthOf, TYPED_ARRAY_PROTOTYPE } from './tamper';
+import { bufferLengthOf, byteLengthOf } from './tamper';
+import { getBuffer, TamperError, tamper, type Undo } from './tamper-property/realm';
 import { nested, type Step } from './tamper-property/step';
 import { DEBUG, trace, traces, tracing } from './tamper-property/trace';
 import {
@@ -50,8 +51,7 @@ const OPERATIONS = Number(process.env.LIGHTWATCH_TAMPER_OPERATIONS ?? 20_000);
 const SEED = Number(process.env.LIGHTWATCH_TAMPER_SEED ?? 20261207);
 
 // Captured before any tampering: the test's own checks must not be fooled either.
-const { apply, defineProperty, deleteProperty, getOwnPropertyDescriptor } = Reflect;
-const hasOwn = Object.hasOwn;
+const { apply } = Reflect;
 const SafeSet = Set;
 const setHas = Set.prototype.has;
 const arraySort = Array.prototype.sort;
@@ -63,156 +63,6 @@ const CODES = new SafeSet(Object.keys(ERROR_CODES));
 /** Appends, in a clean realm (the checks run once every replacement is undone). */
 function fast<T>(list: T[], value: T): void {
   list[list.length] = value;
-}
-
-/** Thrown by the realm's replacements: not the package's error. */
-class TamperError {
-  // Not an `Error` subclass: its construction must not depend on anything the realm replaced.
-  constructor(readonly message: string) {}
-}
-
-// ---- The hostile realm -------------------------------------------------------------------
-
-type Undo = () => void;
-
-/** Replaces `object[key]` and returns how to undo it. */
-function replace(object: object, key: PropertyKey, descriptor: PropertyDescriptor): Undo {
-  if (DEBUG) push(tracing.tampered, `${String(key)}${'get' in descriptor ? ' getter' : ''}`);
-  const saved = getOwnPropertyDescriptor(object, key);
-  const hadOwn = hasOwn(object, key);
-  try {
-    defineProperty(object, key, { configurable: true, ...descriptor });
-  } catch {
-    return () => {};
-  }
-  return () => {
-    if (hadOwn && saved !== undefined) defineProperty(object, key, saved);
-    else deleteProperty(object, key);
-  };
-}
-
-/** Something hostile a replacement does: lie with another live buffer, throw, or call back. */
-function hostile(world: World): (...args: unknown[]) => unknown {
-  const mode = world.int(4);
-  return function (this: unknown, ..._args: unknown[]) {
-    switch (mode) {
-      case 0: {
-        const other = world.pick(world.handed);
-        return other === undefined ? undefined : apply(getBuffer, other.view, []);
-      }
-      case 1:
-        throw new TamperError('the realm threw');
-      case 2:
-        reenter(world);
-        return this;
-      default:
-        return 42;
-    }
-  };
-}
-
-const getBuffer = getOwnPropertyDescriptor(TYPED_ARRAY_PROTOTYPE, 'buffer')?.get as () => unknown;
-
-/** Calls back into the package from inside one of its calls, recording what it hands out. */
-function reenter(_world: World): void {
-  const step = nested.step;
-  nested.step = undefined;
-  if (step === undefined) return;
-  nested.ran = true;
-  let result: unknown;
-  try {
-    result = step.act();
-  } catch {
-    // Whatever the nested call refused is the outer step's business; its record is not made.
-    return;
-  }
-  step.done(result);
-}
-
-const TYPED_METHODS = ['fill', 'set', 'subarray', 'slice', 'map', 'every', 'at'];
-const TYPED_GETTERS = ['buffer', 'byteOffset', 'byteLength', 'length'];
-const VIEW_KEYS = ['buffer', 'byteOffset', 'byteLength', 'length', 'then', 'constructor'];
-const INDICES = ['0', '1', '2', '3'];
-const BUFFER_KEYS = ['transfer', 'detached', 'byteLength', 'slice', 'transferToFixedLength'];
-const ARRAY_METHODS = [
-  'push',
-  'pop',
-  'splice',
-  'indexOf',
-  'lastIndexOf',
-  'findIndex',
-  'map',
-  'forEach',
-  'flatMap',
-  'reduce',
-  'sort',
-  'fill',
-  'includes',
-];
-const GLOBALS = ['ArrayBuffer', 'structuredClone', 'Float32Array', 'Uint8Array', 'Promise', 'Map'];
-const GLOBALS_BUT_PROMISE = ['ArrayBuffer', 'structuredClone', 'Float32Array', 'Uint8Array', 'Map'];
-
-/**
- * One random piece of tampering, applied now; returns its undo. `promises` says whether the
- * realm's promise machinery may be replaced: not while a hold is taken (see `Owner.stuck`).
- */
-function tamper(world: World, promises: boolean): Undo {
-  const fn = hostile(world);
-  switch (world.int(promises ? 11 : 10)) {
-    case 0:
-      return replace(TYPED_ARRAY_PROTOTYPE, world.pick(TYPED_METHODS) as string, { value: fn });
-    case 1:
-      return replace(TYPED_ARRAY_PROTOTYPE, world.pick(TYPED_GETTERS) as string, { get: fn });
-    case 2:
-      return replace(ArrayBuffer.prototype, world.pick(BUFFER_KEYS) as string, {
-        value: fn,
-        writable: true,
-      });
-    case 3:
-      return replace(Array.prototype, world.pick(ARRAY_METHODS) as string, {
-        value: fn,
-        writable: true,
-      });
-    case 4:
-      return replace(Array.prototype, Symbol.iterator, { value: fn, writable: true });
-    case 5:
-      // An index accessor: sees (and swallows) every assignment to that index of any array.
-      return replace(
-        world.int(2) === 0 ? Array.prototype : Object.prototype,
-        world.pick(INDICES) as string,
-        {
-          get: fn,
-          set: fn,
-        },
-      );
-    case 6: {
-      const own = world.pick(world.handed);
-      if (own === undefined) return () => {};
-      const buffer = apply(getBuffer, own.view, []) as object;
-      return replace(buffer, world.pick(BUFFER_KEYS) as string, { value: fn, writable: true });
-    }
-    case 7: {
-      const own = world.pick(world.handed);
-      if (own === undefined) return () => {};
-      return replace(own.view, world.pick(VIEW_KEYS) as string, {
-        get: fn,
-      });
-    }
-    case 8: {
-      const name = world.pick(promises ? GLOBALS : GLOBALS_BUT_PROMISE) as string;
-      if (name === 'Promise') world.promisesTampered = true;
-      return replace(globalThis, name, { value: fn, writable: true });
-    }
-    case 9:
-      return replace(Math, world.pick(['max', 'min', 'floor']) as string, { value: fn });
-    default: {
-      world.promisesTampered = true;
-      return replace(Promise.prototype, world.pick(['then', 'constructor']) as string, {
-        value: fn,
-        writable: true,
-      });
-    }
-  }
 }
 
 // ---- Operations ----------------------------------------------------------------------------
