@@ -18,8 +18,11 @@ export interface RandomParams {
   seed: number;
 }
 
-/** mulberry32: a small, seeded 32-bit generator; returns floats in [0, 1). */
-function generator(seed: number): () => number {
+/**
+ * mulberry32: a small, seeded 32-bit generator; returns floats in [0, 1). The tampering property
+ * test draws from it too (`__test__/hostile/tamper-property/world.ts`).
+ */
+export function generator(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

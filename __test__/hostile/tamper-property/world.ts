@@ -1,6 +1,7 @@
 // The tampering property test's model: the owners made so far, the views they handed out and
 // what each is expected to be, so that the checks after every step have something to hold the
 // package to; and the seeded generator every random choice of the run comes from.
+import { generator } from '../../../benchmark/networks/random';
 import type { Arena, PassMemory, PlannedPass, Pool, Scope } from '../../../ts/index';
 
 // Captured before any tampering: the model is also written from inside a tampered realm.
@@ -16,18 +17,6 @@ export function push<T>(list: T[], value: T): void {
     enumerable: true,
     configurable: true,
   } as PropertyDescriptor);
-}
-
-/** A deterministic generator (mulberry32), so a failing sequence replays from its seed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Hold promises, to handle their rejections once the realm is restored. */
